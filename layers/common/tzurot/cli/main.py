@@ -1,0 +1,58 @@
+"""Entry point of the `tzurot` console script.
+
+Each verb lives in its own module with a `register(subparsers)` function that adds its parser
+and sets `handler`. User mistakes surface as one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from tzurot.errors import TzurotError
+
+# Modules under tzurot.cli that each register one top-level verb.
+VERBS = ("dev", "db")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (argparse prints the whole usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog="tzurot", description="Operate the tzurot Discord app.")
+    subparsers = parser.add_subparsers(dest="verb", required=True, parser_class=ArgumentParser)
+    for name in VERBS:
+        importlib.import_module(f"tzurot.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except TzurotError as exc:
+        print(f"tzurot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tzurot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("TZUROT_DEBUG"):
+            raise
+        # A bug, not a user mistake: still one line, with a way to see more.
+        print(
+            f"tzurot: internal error: {type(exc).__name__} (set TZUROT_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""PostgreSQL access: connections (embedded server when DATABASE_URL is unset) and migrations."""

@@ -1,0 +1,15 @@
+"""Database errors that callers branch on."""
+
+from tzurot.errors import TzurotError
+
+
+class DatabaseError(TzurotError):
+    """Base class for database failures the application reports to a person."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The server could not be reached or refused the connection."""
+
+
+class MigrationError(DatabaseError):
+    """A migration could not be applied or rolled back; the database is left as it was."""

@@ -1,0 +1,118 @@
+"""Shared fixtures: a real PostgreSQL for every test that touches data.
+
+With DATABASE_URL set, tests create their databases on that server; otherwise they start an
+embedded server (pgserver) in `.tzurot/pgdata-test`, apart from the developer's dev data. Each
+test run (each xdist worker) gets its own template database, migrated once, and each test that
+asks for `db_url` gets a fresh copy of it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from tzurot.db import connection
+from tzurot.db.migrations import Migrator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SPECS_DIR = PROJECT_ROOT.parent / "shared" / "specs"
+
+
+def _with_database(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A URL to a maintenance database on the test server (never the dev data)."""
+    external = os.environ.get("DATABASE_URL", "").strip()
+    if external:
+        yield external
+        return
+    from tzurot.db import embedded
+
+    server = embedded.start(embedded.STATE_DIR / "pgdata-test")
+    yield server.get_uri("postgres")
+
+
+class DatabaseFactory:
+    """Creates and drops throwaway databases on the test server."""
+
+    def __init__(self, admin_url: str, prefix: str):
+        self.admin_url = admin_url
+        self.prefix = prefix
+        self.created: list[str] = []
+
+    def create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            clause = f" TEMPLATE {template}" if template else ""
+            conn.execute(f"CREATE DATABASE {name}{clause}")
+        self.created.append(name)
+        return _with_database(self.admin_url, name)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.created.clear()
+
+
+@pytest.fixture(scope="session")
+def db_factory(pg_admin_url: str, worker_id: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(pg_admin_url, f"tzt_{os.getpid()}_{worker_id}")
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(db_factory: DatabaseFactory) -> str:
+    """Name of a database with every migration applied, used as a template for fresh copies."""
+    url = db_factory.create()
+    with psycopg.connect(url) as conn:
+        Migrator(conn).migrate()
+    return conninfo_to_dict(url)["dbname"]
+
+
+@pytest.fixture
+def empty_db_url(db_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database with nothing in it; DATABASE_URL points at it for the test."""
+    url = db_factory.create()
+    monkeypatch.setenv("DATABASE_URL", url)
+    connection.reset_shared_connection()
+    yield url
+    connection.reset_shared_connection()
+
+
+@pytest.fixture
+def db_url(
+    db_factory: DatabaseFactory, migrated_template: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh, fully migrated database; DATABASE_URL points at it for the test."""
+    url = db_factory.create(template=migrated_template)
+    monkeypatch.setenv("DATABASE_URL", url)
+    connection.reset_shared_connection()
+    yield url
+    connection.reset_shared_connection()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a fresh, fully migrated database."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def specs_dir() -> Path:
+    if not SPECS_DIR.is_dir():
+        pytest.skip(f"official API specs not found at {SPECS_DIR} (checkout outside the workspace)")
+    return SPECS_DIR

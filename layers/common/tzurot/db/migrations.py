@@ -141,7 +141,9 @@ class Migrator:
                         (migration.version, migration.name, migration.checksum),
                     )
             except psycopg.Error as exc:
-                raise MigrationError(f"migration {migration.label} failed: {_describe(exc)}") from None
+                raise MigrationError(
+                    f"migration {migration.label} failed: {_describe(exc)}"
+                ) from None
             done.append(migration)
         return done
 

@@ -1,0 +1,123 @@
+"""The incoming interaction, typed down to what this app reads.
+
+Discord sends much more; unknown fields are ignored so that new ones never break parsing. A body
+that does not fit this shape raises pydantic's ValidationError, which the endpoint turns into 400.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Interaction types (what Discord sends).
+PING = 1
+APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+APPLICATION_COMMAND_AUTOCOMPLETE = 4
+MODAL_SUBMIT = 5
+KNOWN_TYPES = frozenset(
+    {PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, APPLICATION_COMMAND_AUTOCOMPLETE, MODAL_SUBMIT}
+)
+
+_SUBCOMMAND_TYPES = (1, 2)  # SUB_COMMAND, SUB_COMMAND_GROUP
+_DISCORD_EPOCH_MS = 1_420_070_400_000
+
+OptionValue = str | int | float | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class User(_Model):
+    id: str
+    username: str = ""
+    global_name: str | None = None
+
+
+class Member(_Model):
+    user: User | None = None
+
+
+class CommandOption(_Model):
+    name: str
+    type: int
+    value: OptionValue | None = None
+    options: list[CommandOption] | None = None
+    focused: bool | None = None
+
+
+class InteractionData(_Model):
+    """`data` of a command, autocomplete, component or modal submit interaction."""
+
+    name: str | None = None
+    type: int | None = None
+    options: list[CommandOption] | None = None
+    custom_id: str | None = None
+    # Modal submits: action rows or labels holding text inputs; read by tzurot.discord.modals.
+    components: list[dict[str, Any]] | None = None
+
+
+class CommandPath(_Model):
+    """A command flattened: /config set-param name:temperature value:0.7."""
+
+    name: str
+    subcommand: str | None = None
+    options: dict[str, OptionValue] = Field(default_factory=dict)
+    focused: str | None = None  # the option being typed, for autocomplete
+
+
+class Interaction(_Model):
+    id: str
+    application_id: str
+    type: int
+    token: str = Field(repr=False)
+    version: int | None = None
+    data: InteractionData | None = None
+    guild_id: str | None = None
+    channel_id: str | None = None
+    member: Member | None = None
+    user: User | None = None
+    locale: str | None = None
+    guild_locale: str | None = None
+    context: int | None = None
+    attachment_size_limit: int | None = None
+
+    @property
+    def invoker(self) -> User | None:
+        """Who ran it: `member.user` in servers, `user` in DMs."""
+        if self.member is not None and self.member.user is not None:
+            return self.member.user
+        return self.user
+
+    @property
+    def created_at(self) -> datetime:
+        """When Discord created the interaction (from the snowflake; the token lives 15 min)."""
+        try:
+            millis = (int(self.id) >> 22) + _DISCORD_EPOCH_MS
+            return datetime.fromtimestamp(millis / 1000, UTC)
+        except (ValueError, OverflowError, OSError):
+            return datetime.now(UTC)
+
+    def command_path(self) -> CommandPath | None:
+        """The command name, subcommand and option values, or None when there is no command."""
+        data = self.data
+        if data is None or not data.name:
+            return None
+        options = data.options or []
+        subcommand = None
+        # Walk down subcommand groups and subcommands: their names join with a space.
+        while len(options) == 1 and options[0].type in _SUBCOMMAND_TYPES:
+            sub = options[0]
+            subcommand = sub.name if subcommand is None else f"{subcommand} {sub.name}"
+            options = sub.options or []
+        values: dict[str, OptionValue] = {}
+        focused = None
+        for option in options:
+            if option.value is not None:
+                values[option.name] = option.value
+            if option.focused:
+                focused = option.name
+        return CommandPath(name=data.name, subcommand=subcommand, options=values, focused=focused)

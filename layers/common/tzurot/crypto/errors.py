@@ -1,0 +1,52 @@
+"""Crypto errors that callers branch on. Messages never hold key material or ciphertext.
+
+CryptoError
+├── MasterKeyUnavailable     no master key initialised, unknown version, or KMS could not unwrap
+├── KmsUnavailable           KMS unreachable, throttled or refusing (retry later)
+├── DecryptionFailed         wrong master key, wrong associated data or tampered ciphertext
+│   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
+├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
+└── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
+
+`retryable` says whether trying the same thing later can succeed (an outage) or not (bad data).
+"""
+
+from __future__ import annotations
+
+from tzurot.errors import TzurotError
+
+
+class CryptoError(TzurotError):
+    """Base of every crypto failure."""
+
+    retryable: bool = False
+
+
+class MasterKeyUnavailable(CryptoError):
+    """The app master key cannot be had: not initialised, unknown version, or KMS refused."""
+
+    def __init__(self, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class KmsUnavailable(CryptoError):
+    """KMS could not be reached or refused the call for a reason other than the ciphertext."""
+
+    retryable = True
+
+
+class DecryptionFailed(CryptoError):
+    """The ciphertext does not authenticate: wrong key, wrong associated data, or tampered."""
+
+
+class MalformedCiphertext(DecryptionFailed):
+    """The stored fields are not valid output of encryption (wrong length, non-hex, empty)."""
+
+
+class TransitDecryptionFailed(CryptoError):
+    """A sealed modal secret is malformed or does not open under the expected context."""
+
+
+class InvalidSecret(CryptoError):
+    """A secret that cannot be protected as given (empty or too large)."""

@@ -1,0 +1,61 @@
+"""The KMS client and the one translation of KMS failures into crypto errors.
+
+boto3 is imported lazily: the interactions function pays for it only on the path that seals a
+modal secret. `boto3.client("kms")` honours AWS_ENDPOINT_URL (moto, LocalStack) and the usual
+region variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tzurot.crypto.errors import KmsUnavailable
+
+# KMS answers these when the ciphertext or its encryption context is not the one it made.
+CIPHERTEXT_ERROR_CODES = frozenset({"InvalidCiphertextException", "IncorrectKeyException"})
+
+# Tight timeouts: a Lambda should fail fast and let SQS redeliver rather than hang on KMS.
+_CONNECT_TIMEOUT_SECONDS = 2
+_READ_TIMEOUT_SECONDS = 5
+_MAX_ATTEMPTS = 3
+
+
+def kms_client(**kwargs: Any):
+    """A boto3 KMS client with short timeouts and a few standard retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=_READ_TIMEOUT_SECONDS,
+        retries={"max_attempts": _MAX_ATTEMPTS, "mode": "standard"},
+    )
+    return boto3.client("kms", config=config, **kwargs)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, else None (e.g. a connection failure)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    return None
+
+
+def is_ciphertext_error(exc: BaseException) -> bool:
+    return error_code(exc) in CIPHERTEXT_ERROR_CODES
+
+
+def unavailable(exc: BaseException, action: str) -> KmsUnavailable:
+    """A KmsUnavailable naming the action and the AWS error code or exception type only.
+
+    botocore messages can quote request parameters; the code alone is enough to act on.
+    """
+    reason = error_code(exc) or type(exc).__name__
+    return KmsUnavailable(f"KMS could not {action} ({reason}); try again later")
+
+
+def is_kms_failure(exc: BaseException) -> bool:
+    """True for botocore's client and transport errors (what a KMS call can raise)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(exc, BotoCoreError | ClientError)

@@ -56,7 +56,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        if env is None:
+            # In Lambda the secrets arrive as references (<NAME>_SECRET_ARN / <NAME>_PARAMETER);
+            # resolve them into the environment first. A no-op when none is set.
+            from tzurot.secrets import resolve_into
+
+            resolve_into(os.environ)
+            env = os.environ
 
         def opt(name: str) -> str | None:
             value = env.get(name, "").strip()

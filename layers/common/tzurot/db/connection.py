@@ -20,6 +20,9 @@ _cached: psycopg.Connection | None = None
 
 def database_url() -> str:
     """The URL to use: DATABASE_URL, else the embedded server's (started on demand)."""
+    from tzurot.secrets import resolve_into
+
+    resolve_into(os.environ)  # Lambda: DATABASE_URL_SECRET_ARN / _PARAMETER -> DATABASE_URL
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url

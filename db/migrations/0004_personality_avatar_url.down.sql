@@ -1,0 +1,1 @@
+ALTER TABLE personalities DROP COLUMN avatar_url;

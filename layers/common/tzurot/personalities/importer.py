@@ -1,0 +1,441 @@
+"""Import shapes.inc exports into the database (DATA.md, "shapes.inc export (import format)").
+
+One run is one transaction: every file is read and validated, then checked against the others
+and against the database, and only then written; any failure writes nothing. A personality is
+matched by its slug (shapes.inc `username`, case-insensitively), so importing the same file
+again updates it: the file's aliases replace the old ones, the voice config is upserted (or
+removed when the file has no voice fields), and custom_fields becomes the file's leftovers.
+
+Where each field lands:
+- `name` → name and display_name; `username` → slug; `avatar` → avatar_url (migration 0004).
+- `jailbreak` → a system_prompts row named after the slug, linked as the personality's prompt.
+- `user_prompt` → character_info; `personality_traits|tone|age|appearance|likes|dislikes` → the
+  columns of the same names; `personality_conversational_goals|examples` →
+  conversational_goals|examples. `personality_history` has no column: custom_fields.
+- `engine_model` → llm_configs.model with provider `openrouter` (shapes.inc models are OpenRouter
+  slugs, kept unchanged); `engine_temperature|top_p` → temperature, top_p; `engine_top_k,
+  frequency/presence/repetition_penalty, min_p, top_a` → advanced_parameters (`topK`,
+  `frequencyPenalty`, `presencePenalty`, `repetitionPenalty`, `minP`, `topA`); `stm_window` →
+  max_conversation_history; `ltm_threshold` → memory_score_threshold;
+  `ltm_max_retrieved_summaries` → memory_limit. The config (named after the slug) is linked
+  through personality_default_configs. `ltm_enabled` has no column: custom_fields.
+- `error_message` → error_message; `birthday` → birthday (full date only) + birthday_month/day.
+- `aliases` → personality_aliases; `voice_*` → voice_configs.
+- `id` → custom_fields `shapes_id`; any other field → custom_fields under its own name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from tzurot.personalities.errors import ImportConflict
+from tzurot.personalities.shapes import ShapesExport, SourcedExport, read_exports
+
+PROVIDER = "openrouter"
+# Serializes imports: the conflict checks read a snapshot that must not change before the writes.
+IMPORT_LOCK_ID = 7_305_117_002
+# advanced_parameters keys an import owns; other keys an operator added are kept on re-import.
+ADVANCED_PARAMETERS = {
+    "engine_top_k": "topK",
+    "engine_frequency_penalty": "frequencyPenalty",
+    "engine_presence_penalty": "presencePenalty",
+    "engine_repetition_penalty": "repetitionPenalty",
+    "engine_min_p": "minP",
+    "engine_top_a": "topA",
+}
+# shapes.inc field -> personalities column, for the text fields copied as they are.
+CHARACTER_COLUMNS = {
+    "user_prompt": "character_info",
+    "personality_traits": "personality_traits",
+    "personality_tone": "personality_tone",
+    "personality_age": "personality_age",
+    "personality_appearance": "personality_appearance",
+    "personality_likes": "personality_likes",
+    "personality_dislikes": "personality_dislikes",
+    "personality_conversational_goals": "conversational_goals",
+    "personality_conversational_examples": "conversational_examples",
+    "error_message": "error_message",
+}
+# Known fields with no column of their own, kept in custom_fields (under these keys).
+CUSTOM_FIELD_KEYS = {
+    "id": "shapes_id",
+    "personality_history": "personality_history",
+    "ltm_enabled": "ltm_enabled",
+}
+VOICE_COLUMNS = {
+    "voice_enabled": "enabled",
+    "voice_id": "voice_id",
+    "voice_model": "voice_model",
+    "voice_stability": "stability",
+    "voice_similarity": "similarity",
+    "voice_style": "style",
+    "voice_frequency": "frequency",
+}
+
+
+class _Default:
+    """Marks a column to be set to its database default (NOT NULL columns with defaults)."""
+
+
+DEFAULT = _Default()
+
+
+@dataclass(frozen=True)
+class ImportedPersonality:
+    source: str
+    slug: str
+    name: str
+    id: UUID
+    created: bool
+
+
+@dataclass
+class ImportResult:
+    personalities: list[ImportedPersonality] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for p in self.personalities if p.created)
+
+    @property
+    def updated(self) -> int:
+        return len(self.personalities) - self.created
+
+
+# ------------------------------------------------------------------------------------------
+# Mapping an export to column values
+
+
+def personality_columns(export: ShapesExport, system_prompt_id: UUID) -> dict[str, Any]:
+    born = export.birthday
+    columns: dict[str, Any] = {
+        "name": export.name,
+        "display_name": export.name,
+        "slug": export.username,
+        "avatar_url": export.avatar,
+        "system_prompt_id": system_prompt_id,
+        "birthday": born.date if born else None,
+        "birthday_month": born.month if born else None,
+        "birthday_day": born.day if born else None,
+        "custom_fields": Jsonb(custom_fields(export)),
+    }
+    for source, column in CHARACTER_COLUMNS.items():
+        columns[column] = getattr(export, source)
+    return columns
+
+
+def custom_fields(export: ShapesExport) -> dict[str, Any]:
+    kept = {
+        key: getattr(export, source)
+        for source, key in CUSTOM_FIELD_KEYS.items()
+        if getattr(export, source) is not None
+    }
+    kept.update(export.extra_fields)
+    return kept
+
+
+def advanced_parameters(export: ShapesExport) -> dict[str, Any]:
+    return {
+        key: getattr(export, source)
+        for source, key in ADVANCED_PARAMETERS.items()
+        if getattr(export, source) is not None
+    }
+
+
+def llm_columns(export: ShapesExport) -> dict[str, Any]:
+    return {
+        "name": export.username,
+        "description": f"LLM config of {export.name} (imported from shapes.inc)",
+        "provider": PROVIDER,
+        "model": export.engine_model,
+        "temperature": export.engine_temperature,
+        "top_p": export.engine_top_p,
+        "memory_score_threshold": export.ltm_threshold,
+        "memory_limit": export.ltm_max_retrieved_summaries,
+        "max_conversation_history": _or_default(export.stm_window),
+    }
+
+
+def voice_columns(export: ShapesExport) -> dict[str, Any] | None:
+    """voice_configs values, or None when the file has no voice fields at all."""
+    if all(getattr(export, source) is None for source in VOICE_COLUMNS):
+        return None
+    return {
+        column: _or_default(getattr(export, source)) for source, column in VOICE_COLUMNS.items()
+    }
+
+
+def _or_default(value: Any) -> Any:
+    return DEFAULT if value is None else value
+
+
+# ------------------------------------------------------------------------------------------
+# Conflict checks (before any write, so the message can name the file and field)
+
+
+@dataclass
+class _Known:
+    """A personality as the checks see it: the database row or the file replacing it."""
+
+    name: str
+    slug: str
+    aliases: tuple[str, ...]
+    source: str | None = None  # the file, when it comes from this run
+
+
+def _snapshot(conn: psycopg.Connection) -> list[_Known]:
+    rows = conn.execute(
+        """SELECT p.name, p.slug,
+                  ARRAY(SELECT a.alias FROM personality_aliases a WHERE a.personality_id = p.id)
+           FROM personalities p"""
+    ).fetchall()
+    return [_Known(name, slug, tuple(aliases)) for name, slug, aliases in rows]
+
+
+def check_run(exports: list[SourcedExport], existing: list[_Known]) -> None:
+    """Raise ImportConflict for clashes within the run or with personalities not in it."""
+    first_by_slug: dict[str, str] = {}
+    for item in exports:
+        slug = item.export.username.lower()
+        if slug in first_by_slug:
+            raise ImportConflict(
+                item.source,
+                f'"{item.export.username}" is also imported by {first_by_slug[slug]}',
+                "username",
+            )
+        first_by_slug[slug] = item.source
+    known = [k for k in existing if k.slug.lower() not in first_by_slug]
+    known += [_Known(i.export.name, i.export.username, i.export.aliases, i.source) for i in exports]
+
+    alias_owner: dict[str, _Known] = {}
+    identity_owner: dict[str, _Known] = {}
+    for person in known:
+        for alias in person.aliases:
+            alias_owner.setdefault(alias.lower(), person)
+        for identity in (person.name, person.slug):
+            identity_owner.setdefault(identity.lower(), person)
+
+    def described(person: _Known) -> str:
+        where = f" (from {person.source})" if person.source else ""
+        return f'personality "{person.name}"{where}'
+
+    for item in exports:
+        mine = item.export.username.lower()
+        for field_name, identity in (
+            ("name", item.export.name),
+            ("username", item.export.username),
+        ):
+            owner = alias_owner.get(identity.lower())
+            if owner is not None and owner.slug.lower() != mine:
+                raise ImportConflict(
+                    item.source,
+                    f'"{identity}" is already an alias of {described(owner)}',
+                    field_name,
+                )
+        for alias in item.export.aliases:
+            owner = alias_owner[alias.lower()]
+            if owner.slug.lower() != mine:
+                raise ImportConflict(
+                    item.source, f'alias "{alias}" already exists on {described(owner)}', "aliases"
+                )
+            owner = identity_owner.get(alias.lower())
+            if owner is not None and owner.slug.lower() != mine:
+                raise ImportConflict(
+                    item.source,
+                    f'alias "{alias}" is the name or slug of {described(owner)}',
+                    "aliases",
+                )
+
+
+# ------------------------------------------------------------------------------------------
+# Writes
+
+
+def _values(columns: dict[str, Any]) -> tuple[list[sql.Composable], list[Any]]:
+    """Placeholders (or DEFAULT) and parameters for `columns`, in order."""
+    marks: list[sql.Composable] = []
+    params: list[Any] = []
+    for value in columns.values():
+        if value is DEFAULT:
+            marks.append(sql.DEFAULT)
+        else:
+            marks.append(sql.Placeholder())
+            params.append(value)
+    return marks, params
+
+
+def _insert(conn: psycopg.Connection, table: str, columns: dict[str, Any]) -> UUID:
+    marks, params = _values(columns)
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(marks),
+    )
+    return conn.execute(query, params).fetchone()[0]
+
+
+def _update(
+    conn: psycopg.Connection,
+    table: str,
+    row_id: UUID,
+    columns: dict[str, Any],
+    extra: sql.Composable | None = None,
+) -> None:
+    """UPDATE the given columns (and `extra`, more `, col = ...` assignments) of one row."""
+    marks, params = _values(columns)
+    assignments = [
+        sql.SQL("{} = {}").format(sql.Identifier(column), mark)
+        for column, mark in zip(columns, marks, strict=True)
+    ]
+    query = sql.SQL("UPDATE {} SET {}, updated_at = now(){} WHERE id = {}").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(assignments),
+        extra or sql.SQL(""),
+        sql.Placeholder(),
+    )
+    conn.execute(query, [*params, row_id])
+
+
+def _write_system_prompt(conn: psycopg.Connection, export: ShapesExport) -> UUID:
+    return conn.execute(
+        """INSERT INTO system_prompts (name, description, content)
+           VALUES (%s, %s, %s)
+           ON CONFLICT (name) DO UPDATE
+           SET content = EXCLUDED.content, description = EXCLUDED.description, updated_at = now()
+           RETURNING id""",
+        (
+            export.username,
+            f"System prompt of {export.name} (imported from shapes.inc)",
+            export.jailbreak,
+        ),
+    ).fetchone()[0]
+
+
+def _write_personality(conn: psycopg.Connection, export: ShapesExport, prompt_id: UUID):
+    """Insert or update by slug (case-insensitive); returns (id, created)."""
+    columns = personality_columns(export, prompt_id)
+    row = conn.execute(
+        "SELECT id FROM personalities WHERE lower(slug) = lower(%s) "
+        "ORDER BY slug = %s DESC, created_at LIMIT 1",
+        (export.username, export.username),
+    ).fetchone()
+    if row is None:
+        return _insert(conn, "personalities", columns), True
+    _update(conn, "personalities", row[0], columns)
+    return row[0], False
+
+
+def _write_llm_config(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport):
+    """Update the linked config in place when it is this personality's alone, else link a new one.
+
+    A shared config (another personality's default, a user's config, a global or default one)
+    is never changed by an import.
+    """
+    columns = llm_columns(export)
+    params = Jsonb(advanced_parameters(export))
+    row = conn.execute(
+        """SELECT c.id FROM personality_default_configs d
+           JOIN llm_configs c ON c.id = d.llm_config_id
+           WHERE d.personality_id = %(id)s
+             AND NOT c.is_global AND NOT c.is_default
+             AND NOT EXISTS (SELECT 1 FROM personality_default_configs o
+                             WHERE o.llm_config_id = c.id AND o.personality_id <> %(id)s)
+             AND NOT EXISTS (SELECT 1 FROM user_personality_configs u
+                             WHERE u.llm_config_id = c.id)""",
+        {"id": personality_id},
+    ).fetchone()
+    if row is not None:
+        merge = sql.SQL(", advanced_parameters = (advanced_parameters - {}::text[]) || {}").format(
+            sql.Literal(list(ADVANCED_PARAMETERS.values())), sql.Literal(params)
+        )
+        _update(conn, "llm_configs", row[0], columns, merge)
+        return
+    config_id = _insert(conn, "llm_configs", {**columns, "advanced_parameters": params})
+    conn.execute(
+        """INSERT INTO personality_default_configs (personality_id, llm_config_id)
+           VALUES (%s, %s)
+           ON CONFLICT (personality_id)
+           DO UPDATE SET llm_config_id = EXCLUDED.llm_config_id, updated_at = now()""",
+        (personality_id, config_id),
+    )
+
+
+def _write_voice(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport) -> None:
+    columns = voice_columns(export)
+    if columns is None:
+        conn.execute("DELETE FROM voice_configs WHERE personality_id = %s", (personality_id,))
+        return
+    columns = {"personality_id": personality_id, **columns}
+    marks, params = _values(columns)
+    updates = [
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
+        for c in columns
+        if c != "personality_id"
+    ]
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO voice_configs ({}) VALUES ({}) ON CONFLICT (personality_id) "
+            "DO UPDATE SET {}, updated_at = now()"
+        ).format(
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(marks),
+            sql.SQL(", ").join(updates),
+        ),
+        params,
+    )
+
+
+def _write_aliases(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport) -> None:
+    if export.aliases:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO personality_aliases (alias, personality_id, position) "
+                "VALUES (%s, %s, %s)",
+                [(alias, personality_id, i) for i, alias in enumerate(export.aliases)],
+            )
+
+
+def _write(conn: psycopg.Connection, item: SourcedExport) -> ImportedPersonality:
+    export = item.export
+    prompt_id = _write_system_prompt(conn, export)
+    personality_id, created = _write_personality(conn, export, prompt_id)
+    _write_llm_config(conn, personality_id, export)
+    _write_voice(conn, personality_id, export)
+    _write_aliases(conn, personality_id, export)
+    return ImportedPersonality(item.source, export.username, export.name, personality_id, created)
+
+
+def import_exports(conn: psycopg.Connection, exports: list[SourcedExport]) -> ImportResult:
+    """Write validated exports in one transaction; any failure leaves the database as it was."""
+    result = ImportResult()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK_ID,))
+        check_run(exports, _snapshot(conn))
+        # Old aliases go first, so a name or alias moving between personalities in this run
+        # never trips the database's alias triggers halfway.
+        conn.execute(
+            "DELETE FROM personality_aliases a USING personalities p "
+            "WHERE a.personality_id = p.id AND lower(p.slug) = ANY(%s)",
+            ([item.export.username.lower() for item in exports],),
+        )
+        for item in exports:
+            try:
+                result.personalities.append(_write(conn, item))
+            except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
+                # The checks above should have caught it; the database's words name the rule.
+                problem = exc.diag.message_primary or type(exc).__name__
+                raise ImportConflict(item.source, f"rejected by the database: {problem}") from None
+    return result
+
+
+def import_files(conn: psycopg.Connection, paths: Iterable[str | Path]) -> ImportResult:
+    """Read, validate and import every file (a folder means its *.json files): all or nothing."""
+    return import_exports(conn, read_exports(paths))

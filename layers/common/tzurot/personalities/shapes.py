@@ -1,0 +1,326 @@
+"""Reading and validating shapes.inc personality exports (DATA.md, "shapes.inc export").
+
+A file holds one JSON object or an array of them, as the shapes.inc API returned them. Each is
+validated with pydantic; a problem is reported as `SOURCE: FIELD: what is wrong`, where SOURCE
+is the file (`lilith.json`, or `all.json[3]` for an entry of an array file).
+
+Blank strings in optional text fields count as unset (shapes.inc exports them for empty
+inputs), and so does JSON null in any known field. Unknown fields are kept as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from tzurot.personalities.errors import ExportInvalid
+from tzurot.personalities.model import Birthday
+from tzurot.personalities.repository import ALIAS_MAX_LENGTH
+
+# The slug is an autocomplete choice value, which Discord caps at 100 characters.
+SLUG_MAX_LENGTH = 100
+_SLUG = re.compile(r"^\S+$")
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _fail(kind: str, message: str):
+    raise PydanticCustomError(kind, message)
+
+
+def _is_number(value: Any) -> bool:
+    # JSON true/false are not numbers, even though Python's bool is an int.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number(low: float, high: float, *, above_low: bool = False):
+    """A JSON number in [low, high] (or (low, high] when `above_low`), kept as int or float."""
+    interval = f"above {low} and at most {high}" if above_low else f"between {low} and {high}"
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if (
+            not _is_number(value)
+            or not math.isfinite(value)
+            or not low <= value <= high
+            or (above_low and value == low)
+        ):
+            _fail("number", f"must be a number {interval}")
+        return value
+
+    return Annotated[int | float | None, BeforeValidator(check)]
+
+
+def _whole(low: int, high: int | None = None):
+    interval = f"between {low} and {high}" if high is not None else f"of at least {low}"
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            _fail("whole", f"must be a whole number {interval}")
+        if value < low or (high is not None and value > high):
+            _fail("whole", f"must be a whole number {interval}")
+        return value
+
+    return Annotated[int | None, BeforeValidator(check)]
+
+
+def _text(max_length: int | None = None, *, required: bool = False):
+    limit = f" of at most {max_length} characters" if max_length else ""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            if required:
+                _fail("missing", "is required")
+            return None
+        if not isinstance(value, str):
+            _fail("text", f"must be a string{limit}")
+        if not value.strip():
+            if required:
+                _fail("text", "must not be empty")
+            return None
+        if max_length is not None and len(value) > max_length:
+            _fail("text", f"must be a string{limit}")
+        return value
+
+    return Annotated[str | None, BeforeValidator(check)]
+
+
+def _flag(value: Any) -> Any:
+    if value is not None and not isinstance(value, bool):
+        _fail("flag", "must be true or false")
+    return value
+
+
+def _slug(value: Any) -> Any:
+    if value is None:
+        _fail("missing", "is required")
+    if not isinstance(value, str) or not _SLUG.match(value) or len(value) > SLUG_MAX_LENGTH:
+        _fail("slug", f"must be a slug without spaces, at most {SLUG_MAX_LENGTH} characters")
+    return value
+
+
+def _url(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not _URL.match(value):
+        _fail("url", "must be an http(s) URL")
+    return value
+
+
+def parse_birthday(value: str) -> Birthday:
+    """`YYYY-MM-DD` or `MM-DD` (a valid calendar day; 02-29 is fine without a year)."""
+    full = _FULL_DATE.match(value)
+    short = _MONTH_DAY.match(value)
+    try:
+        if full:
+            born = date(int(full[1]), int(full[2]), int(full[3]))
+            return Birthday(born.month, born.day, born.year)
+        if short:
+            day = date(2000, int(short[1]), int(short[2]))  # 2000 is a leap year
+            return Birthday(day.month, day.day)
+    except ValueError:
+        pass
+    raise ValueError(value)
+
+
+def _birthday(value: Any) -> Any:
+    if value is None or isinstance(value, Birthday):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return parse_birthday(value.strip())
+        except ValueError:
+            pass
+    _fail("birthday", f"must be a date as YYYY-MM-DD or MM-DD, got {json.dumps(value)}")
+
+
+def _aliases(value: Any) -> Any:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _fail("aliases", "must be an array of strings")
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for index, alias in enumerate(value):
+        if not isinstance(alias, str) or not alias.strip() or len(alias.strip()) > ALIAS_MAX_LENGTH:
+            _fail(
+                "aliases",
+                f"item {index} must be a non-empty string of at most {ALIAS_MAX_LENGTH} characters",
+            )
+        alias = alias.strip()
+        if alias.lower() in seen:
+            _fail("aliases", f'lists "{alias}" more than once')
+        seen.add(alias.lower())
+        cleaned.append(alias)
+    return tuple(cleaned)
+
+
+# Field types (named, since pydantic resolves annotations by name).
+Text = _text()
+Name = _text(255, required=True)
+Identifier = _text(255)
+Prompt = _text(required=True)
+ModelSlug = _text(255, required=True)
+VoiceId = _text(100)
+VoiceModel = _text(50)
+Slug = Annotated[str, BeforeValidator(_slug)]
+Url = Annotated[str | None, BeforeValidator(_url)]
+Flag = Annotated[bool | None, BeforeValidator(_flag)]
+Temperature = _number(0, 2)
+Ratio = _number(0, 1)  # ElevenLabs voice settings, memory threshold, top_p, min_p, top_a
+Penalty = _number(-2, 2)
+RepetitionPenalty = _number(0, 2, above_low=True)
+Count = _whole(0)
+HistoryLength = _whole(0, 500)  # llm_configs.max_conversation_history is checked to 0..500
+BirthdayField = Annotated[Birthday | None, BeforeValidator(_birthday)]
+Aliases = Annotated[tuple[str, ...], BeforeValidator(_aliases)]
+
+
+class ShapesExport(BaseModel):
+    """One shapes.inc personality; unknown fields land in `model_extra` (kept, not checked)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    # identity
+    id: Identifier = None
+    name: Name
+    username: Slug
+    avatar: Url = None
+    # the system prompt
+    jailbreak: Prompt
+    # character sheet
+    user_prompt: Text = None
+    personality_traits: Text = None
+    personality_tone: Text = None
+    personality_age: Text = None
+    personality_appearance: Text = None
+    personality_likes: Text = None
+    personality_dislikes: Text = None
+    personality_conversational_goals: Text = None
+    personality_conversational_examples: Text = None
+    personality_history: Text = None
+    # LLM settings (OpenRouter model slugs and parameter ranges)
+    engine_model: ModelSlug
+    engine_temperature: Temperature = None
+    engine_top_p: Ratio = None
+    engine_top_k: Count = None
+    engine_frequency_penalty: Penalty = None
+    engine_presence_penalty: Penalty = None
+    engine_repetition_penalty: RepetitionPenalty = None
+    engine_min_p: Ratio = None
+    engine_top_a: Ratio = None
+    # memory
+    stm_window: HistoryLength = None
+    ltm_enabled: Flag = None
+    ltm_threshold: Ratio = None
+    ltm_max_retrieved_summaries: Count = None
+    # extras
+    error_message: Text = None
+    birthday: BirthdayField = None
+    aliases: Aliases = ()
+    # ElevenLabs voice
+    voice_enabled: Flag = None
+    voice_id: VoiceId = None
+    voice_model: VoiceModel = None
+    voice_stability: Ratio = None
+    voice_similarity: Ratio = None
+    voice_style: Ratio = None
+    voice_frequency: Ratio = None
+
+    @property
+    def extra_fields(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+VOICE_FIELDS = tuple(name for name in ShapesExport.model_fields if name.startswith("voice_"))
+
+
+@dataclass(frozen=True)
+class SourcedExport:
+    """A validated export and where it came from (for messages)."""
+
+    source: str
+    export: ShapesExport
+
+
+def _field_of(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) if loc else "(object)"
+
+
+def validate(data: Any, source: str) -> ShapesExport:
+    """Validate one decoded JSON value; raise ExportInvalid naming the source and field."""
+    if not isinstance(data, dict):
+        raise ExportInvalid(source, "must be a JSON object (a shapes.inc personality)")
+    try:
+        export = ShapesExport.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        problem = "is required" if first["type"] == "missing" else first["msg"]
+        raise ExportInvalid(source, problem, _field_of(first["loc"])) from None
+    if export.voice_enabled and not export.voice_id:
+        raise ExportInvalid(source, "is required when voice_enabled is true", "voice_id")
+    return export
+
+
+def read_file(path: Path) -> list[SourcedExport]:
+    """The exports in one file: an object, or an array of objects (`file[i]` in messages)."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ExportInvalid(source, "file not found") from None
+    except OSError as exc:
+        raise ExportInvalid(source, f"cannot read the file ({exc.strerror})") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ExportInvalid(source, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ExportInvalid(source, f"not valid JSON ({exc.msg} at {where})") from None
+    if isinstance(data, list):
+        if not data:
+            raise ExportInvalid(source, "the array holds no personalities")
+        entries = [(f"{source}[{index}]", item) for index, item in enumerate(data)]
+        return [SourcedExport(label, validate(item, label)) for label, item in entries]
+    return [SourcedExport(source, validate(data, source))]
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; a directory stands for the `*.json` files in it, sorted by name."""
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise ExportInvalid(str(path), "folder holds no .json files")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def read_exports(paths: Iterable[str | Path]) -> list[SourcedExport]:
+    """Every export in every file (directories expanded), validated; stops at the first error."""
+    exports: list[SourcedExport] = []
+    for path in expand(paths):
+        exports.extend(read_file(path))
+    return exports

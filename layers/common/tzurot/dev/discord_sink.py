@@ -1,0 +1,797 @@
+"""A local stand-in for the Discord REST endpoints tzurot calls: the sink of `tzurot dev
+--discord-sink` and the fake Discord of the tests (one implementation for both).
+
+It speaks Discord's wire format (docs and the OpenAPI spec): JSON or multipart bodies
+(`payload_json` + `files[n]`), Discord-shaped message, channel and command objects with
+snowflake ids, Discord's error JSON (400 {code: 50035, message: "Invalid Form Body", errors}),
+`Authorization: Bot ...` required on bot routes. It records every call in memory, can print each
+message it receives, and lets a waiter (`wait_for_messages`, or `POST {API_PREFIX}/_sink/wait`
+from another process, see `fetch_interaction_messages`) block until an interaction gets answered.
+
+What it does not model: real rate limits, token expiry, the defer race. Tests script those with
+`intercept` (see tests/fakes/discord.py), a hook that sees each recorded call before it is
+handled and may answer it instead. The hook lives here, not in a wrapping middleware, so that
+scripted failures are recorded like any other call (tests count retries from the recording).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+API_PREFIX = "/api/v10"
+DISCORD_EPOCH_MS = 1_420_070_400_000
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000
+MAX_FILES = 10
+MAX_FILE_BYTES = 10 * 1024 * 1024  # Discord's upload limit without boosts
+MAX_WAIT = 60.0
+_FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
+# Discord's rule for CHAT_INPUT command and option names (\w covers \p{L}, \p{N} and _).
+_COMMAND_NAME = re.compile(r"^[-'\w]{1,32}$")
+_MENTION_TYPES = {"roles", "users", "everyone"}
+
+
+def token_label(token: str) -> str:
+    """A short stable name for an interaction token, safe to print (the token never is)."""
+    return "#" + hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+class Snowflakes:
+    """Discord-style ids: milliseconds since 2015 in the high bits, a counter in the low ones."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> str:
+        with self._lock:
+            candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+            self._last = max(candidate, self._last + 1)
+            return str(self._last)
+
+
+@dataclass
+class RecordedFile:
+    field: str
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass
+class RecordedCall:
+    """One request as the sink received it (headers without Authorization)."""
+
+    method: str
+    path: str  # below API_PREFIX, e.g. /webhooks/123/<token>/messages/@original
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    files: list[RecordedFile]
+    bot_auth: bool  # carried `Authorization: Bot <the sink's bot token>`
+    content_type: str = ""
+    status: int | None = None
+    response: Any = None
+
+    @property
+    def line(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class FormBodyErrors:
+    """Builds Discord's nested 50035 error tree: {"embeds": {"0": {"title": {"_errors": []}}}}."""
+
+    def __init__(self):
+        self.tree: dict = {}
+
+    def add(self, path: tuple, code: str, message: str) -> None:
+        node = self.tree
+        for key in path:
+            node = node.setdefault(str(key), {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def max_length(self, path: tuple, value: Any, limit: int) -> None:
+        if value is not None and len(value) > limit:
+            self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+
+    def string(self, path: tuple, value: Any, limit: int) -> None:
+        if value is not None and not isinstance(value, str):
+            self.add(path, "BASE_TYPE_STRING", "Could not interpret value as string.")
+        else:
+            self.max_length(path, value, limit)
+
+    def array(self, path: tuple, value: Any, limit: int) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, list):
+            self.add(path, "BASE_TYPE_LIST", "Must be an array.")
+            return False
+        self.max_length(path, value, limit)
+        return True
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            {"code": 50035, "message": "Invalid Form Body", "errors": self.tree}, status_code=400
+        )
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message, "code": code}, status_code=status)
+
+
+def validate_message(payload: Any, *, files: int = 0, create: bool) -> Response | None:
+    """Discord's checks on a message body; a 400 in Discord's shape, or None when it is fine.
+    `create`: a new message must have something in it (an edit may change only flags)."""
+    if not isinstance(payload, dict):
+        errors = FormBodyErrors()
+        errors.add((), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+        return errors.response()
+    errors = FormBodyErrors()
+    errors.string(("content",), payload.get("content"), MAX_CONTENT)
+    embeds = payload.get("embeds")
+    if errors.array(("embeds",), embeds, MAX_EMBEDS):
+        _validate_embeds(errors, embeds)
+    mentions = payload.get("allowed_mentions")
+    if isinstance(mentions, dict):
+        for i, kind in enumerate(mentions.get("parse") or []):
+            if kind not in _MENTION_TYPES:
+                errors.add(
+                    ("allowed_mentions", "parse", i),
+                    "ENUM_TYPE_COERCE",
+                    f'Value "{kind}" is not a valid enum value.',
+                )
+    elif mentions is not None:
+        errors.add(("allowed_mentions",), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
+    attachments = payload.get("attachments")
+    if errors.array(("attachments",), attachments, MAX_FILES):
+        for i, item in enumerate(attachments):
+            if not isinstance(item, dict) or item.get("id") is None:
+                errors.add(("attachments", i, "id"), "BASE_TYPE_REQUIRED", "This field is required")
+    errors.array(("components",), payload.get("components"), 40)
+    flags = payload.get("flags")
+    if flags is not None and (not isinstance(flags, int) or isinstance(flags, bool)):
+        errors.add(("flags",), "NUMBER_TYPE_COERCE", "Value is not int.")
+    if errors.tree:
+        return errors.response()
+    if create and not (
+        payload.get("content")
+        or embeds
+        or files
+        or payload.get("components")
+        or payload.get("poll")
+    ):
+        return _error(400, 50006, "Cannot send an empty message")
+    return None
+
+
+def _validate_embeds(errors: FormBodyErrors, embeds: list) -> None:
+    total = 0
+    for i, embed in enumerate(embeds):
+        if not isinstance(embed, dict):
+            errors.add(("embeds", i), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
+            continue
+        at = ("embeds", i)
+        errors.string((*at, "title"), embed.get("title"), 256)
+        errors.string((*at, "description"), embed.get("description"), 4096)
+        color = embed.get("color")
+        if color is not None and not (isinstance(color, int) and 0 <= color <= 0xFFFFFF):
+            errors.add((*at, "color"), "NUMBER_TYPE_MAX", "int value should be <= 16777215.")
+        author = embed.get("author") or {}
+        footer = embed.get("footer") or {}
+        errors.string((*at, "author", "name"), author.get("name"), 256)
+        errors.string((*at, "footer", "text"), footer.get("text"), 2048)
+        texts = [
+            embed.get("title"),
+            embed.get("description"),
+            author.get("name"),
+            footer.get("text"),
+        ]
+        fields = embed.get("fields")
+        if errors.array((*at, "fields"), fields, 25):
+            for j, item in enumerate(fields):
+                item = item if isinstance(item, dict) else {}
+                for key, limit in (("name", 256), ("value", 1024)):
+                    if item.get(key) is None:
+                        errors.add(
+                            (*at, "fields", j, key), "BASE_TYPE_REQUIRED", "This field is required"
+                        )
+                    errors.string((*at, "fields", j, key), item.get(key), limit)
+                    texts.append(item.get(key))
+        total += sum(len(text) for text in texts if isinstance(text, str))
+    if total > MAX_EMBED_TOTAL:
+        errors.add(
+            ("embeds",),
+            "MAX_EMBED_SIZE_EXCEEDED",
+            f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
+        )
+
+
+def validate_commands(commands: Any) -> Response | None:
+    """Discord's checks on a bulk-overwrite body (the ones a definitions mistake would trip)."""
+    errors = FormBodyErrors()
+    if not isinstance(commands, list):
+        errors.add((), "BASE_TYPE_LIST", "Must be an array.")
+        return errors.response()
+    seen: dict[tuple, int] = {}
+    per_type: dict[int, int] = {}
+    for i, command in enumerate(commands):
+        if not isinstance(command, dict):
+            errors.add((i,), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+            continue
+        kind = command.get("type") or 1
+        per_type[kind] = per_type.get(kind, 0) + 1
+        name = command.get("name")
+        _validate_name(errors, (i, "name"), name, chat_input=kind == 1)
+        description = command.get("description")
+        if kind == 1:
+            _validate_description(errors, (i, "description"), description)
+            _validate_options(errors, (i, "options"), command.get("options"))
+        elif description:
+            errors.add(
+                (i, "description"),
+                "APPLICATION_COMMAND_DESCRIPTION_NOT_EMPTY",
+                "Context menu commands cannot have a description",
+            )
+        key = (kind, name)
+        if key in seen:
+            errors.add(
+                (i, "name"),
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                "Application command names must be unique",
+            )
+        seen[key] = i
+    for kind, limit in ((1, 100), (2, 15), (3, 15)):
+        if per_type.get(kind, 0) > limit:
+            errors.add(
+                (),
+                "APPLICATION_COMMANDS_TOO_MANY",
+                f"Maximum number of application commands of this type reached ({limit})",
+            )
+    return errors.response() if errors.tree else None
+
+
+def _validate_name(errors: FormBodyErrors, at: tuple, name: Any, *, chat_input: bool) -> None:
+    if not isinstance(name, str) or not name:
+        errors.add(at, "BASE_TYPE_REQUIRED", "This field is required")
+    elif len(name) > 32:
+        errors.add(at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    elif chat_input and (not _COMMAND_NAME.match(name) or name != name.lower()):
+        errors.add(at, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+
+
+def _validate_description(errors: FormBodyErrors, at: tuple, description: Any) -> None:
+    if not isinstance(description, str) or not 1 <= len(description) <= 100:
+        errors.add(at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+
+
+def _validate_options(errors: FormBodyErrors, at: tuple, options: Any) -> None:
+    if not errors.array(at, options, 25):
+        return
+    optional_seen = False
+    names: set[str] = set()
+    for i, option in enumerate(options):
+        here = (*at, i)
+        if not isinstance(option, dict):
+            errors.add(here, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+            continue
+        kind = option.get("type")
+        if not isinstance(kind, int) or not 1 <= kind <= 11:
+            errors.add((*here, "type"), "BASE_TYPE_CHOICES", "Value must be one of (1, ..., 11).")
+        _validate_name(errors, (*here, "name"), option.get("name"), chat_input=True)
+        _validate_description(errors, (*here, "description"), option.get("description"))
+        if option.get("name") in names:
+            errors.add(
+                (*here, "name"),
+                "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS",
+                "Option names must be unique",
+            )
+        names.add(option.get("name"))
+        if kind in (1, 2):  # subcommand (group): its options are validated the same way
+            _validate_options(errors, (*here, "options"), option.get("options"))
+            continue
+        if option.get("required"):
+            if optional_seen:
+                errors.add(
+                    here,
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
+        else:
+            optional_seen = True
+        choices = option.get("choices")
+        if errors.array((*here, "choices"), choices, 25) and option.get("autocomplete"):
+            errors.add(
+                (*here, "autocomplete"),
+                "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                "Autocomplete cannot be set with choices",
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+# Each handler answers (status, JSON body) from the recorded call and the path parameters.
+Handler = Callable[[RecordedCall, dict[str, str]], Response]
+
+
+class DiscordSink:
+    """The fake Discord: `app` is the ASGI app to serve; the rest is its Python API."""
+
+    def __init__(
+        self,
+        application_id: str = "100000000000000001",
+        *,
+        bot_token: str | None = None,
+        echo: Callable[[str], None] | None = None,
+        bot_name: str = "tzurot",
+    ):
+        self.application_id = str(application_id)
+        self.bot_token = bot_token  # when set, bot routes need exactly this token
+        self.echo = echo
+        self.bot_user = {
+            "id": self.application_id,
+            "username": bot_name,
+            "avatar": None,
+            "discriminator": "0000",
+            "public_flags": 0,
+            "flags": 0,
+            "bot": True,
+            "global_name": None,
+            "primary_guild": None,
+        }
+        # Tests' scripting hook: sees each recorded call first; a Response it returns is sent.
+        self.intercept: Callable[[RecordedCall], Response | None] | None = None
+        self._ids = Snowflakes()
+        self._changed = threading.Condition()
+        self.reset()
+        self.app = Starlette(
+            routes=self._routes(),
+            exception_handlers={HTTPException: self._http_error},
+        )
+
+    # --- Python API -----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every call, message, channel and command (the scripting hook stays)."""
+        with self._changed:
+            self.calls: list[RecordedCall] = []
+            self.messages: dict[str, dict] = {}
+            self._answers: dict[str, list[dict]] = {}
+            self._originals: dict[str, str] = {}
+            self._token_channels: dict[str, str] = {}
+            self._dm_channels: dict[str, dict] = {}
+            self._commands: dict[str | None, list[dict]] = {}
+
+    def add_message(self, channel_id: str, content: str = "", **fields: Any) -> dict:
+        """Put a message a user wrote into the fake (for GET /channels/{cid}/messages/{mid})."""
+        author = fields.pop("author", None) or {
+            **self.bot_user,
+            "id": self._ids.next(),
+            "username": "someone",
+            "bot": False,
+        }
+        message = self._message(str(channel_id), {"content": content, **fields}, [], 0)
+        message["author"] = author
+        with self._changed:
+            self.messages[message["id"]] = message
+        return message
+
+    def commands(self, guild_id: str | None = None) -> list[dict]:
+        with self._changed:
+            return json.loads(json.dumps(self._commands.get(guild_id, [])))
+
+    def calls_to(self, pattern: str) -> list[RecordedCall]:
+        """Recorded calls whose "METHOD /path" matches the regular expression `pattern`."""
+        with self._changed:
+            return [call for call in self.calls if re.search(pattern, call.line)]
+
+    def wait_for_messages(self, token: str, *, after: int = 0, timeout: float = 10.0) -> list[dict]:
+        """The answers to interaction `token` from the `after`-th on, in order, each
+        {"kind": "original" | "followup", "message": {...}}; waits up to `timeout` seconds for
+        at least one (an empty list means none came)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._answers.get(token, [])) <= after:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._changed.wait(remaining)
+            return list(self._answers[token][after:])
+
+    # --- HTTP plumbing --------------------------------------------------------------------
+
+    def _routes(self) -> list[Route]:
+        def route(path: str, methods: list[str], handler: Handler, *, bot: bool) -> Route:
+            async def endpoint(request: Request) -> Response:
+                return await self._handle(request, handler, bot=bot)
+
+            return Route(API_PREFIX + path, endpoint, methods=methods)
+
+        webhook = "/webhooks/{application_id}/{token}"
+        commands = "/applications/{application_id}/commands"
+        guild_commands = "/applications/{application_id}/guilds/{guild_id}/commands"
+        return [
+            route(webhook + "/messages/@original", ["PATCH"], self._edit_original, bot=False),
+            route(webhook + "/messages/@original", ["GET"], self._get_original, bot=False),
+            route(webhook, ["POST"], self._create_followup, bot=False),
+            route("/users/@me/channels", ["POST"], self._create_dm, bot=True),
+            route("/channels/{channel_id}/messages", ["POST"], self._create_message, bot=True),
+            route("/channels/{channel_id}/messages/{message_id}", ["GET"], self._get, bot=True),
+            route(commands, ["GET", "PUT"], self._commands_endpoint, bot=True),
+            route(guild_commands, ["GET", "PUT"], self._commands_endpoint, bot=True),
+            Route(API_PREFIX + "/_sink/wait", self._wait_endpoint, methods=["POST"]),
+        ]
+
+    async def _http_error(self, request: Request, exc: HTTPException) -> Response:
+        return _error(exc.status_code, 0, f"{exc.status_code}: {exc.detail}")
+
+    async def _handle(self, request: Request, handler: Handler, *, bot: bool) -> Response:
+        try:
+            call = await self._record(request)
+        except ValueError as exc:
+            return _error(400, 50109, str(exc))
+        except OverflowError:
+            return _error(413, 40005, "Request entity too large")
+        response = self.intercept(call) if self.intercept else None
+        if response is None:
+            response = self._authorize(call, request.path_params, bot=bot)
+        if response is None:
+            response = handler(call, dict(request.path_params))
+        call.status = response.status_code
+        call.response = json.loads(response.body) if response.body else None
+        return response
+
+    async def _record(self, request: Request) -> RecordedCall:
+        content_type = request.headers.get("content-type", "")
+        body: Any = None
+        files: list[RecordedFile] = []
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form(max_files=MAX_FILES + 1, max_part_size=MAX_FILE_BYTES + 1)
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    if name == "payload_json":
+                        body = _loads(value)
+                    continue
+                content = await value.read()
+                if len(content) > MAX_FILE_BYTES:
+                    raise OverflowError(name)
+                match = _FILE_FIELD.match(name)
+                files.append(
+                    RecordedFile(
+                        # Discord takes any part name; files[n] says which attachment id.
+                        field=f"files[{match.group(1) if match else len(files)}]",
+                        filename=value.filename or "",
+                        content_type=value.headers.get("content-type", ""),
+                        content=content,
+                    )
+                )
+        else:
+            raw = await request.body()
+            body = _loads(raw) if raw else None
+        path = request.url.path.removeprefix(API_PREFIX)
+        authorization = request.headers.get("authorization", "")
+        call = RecordedCall(
+            method=request.method,
+            path=path,
+            query=dict(request.query_params),
+            headers={k: v for k, v in request.headers.items() if k != "authorization"},
+            json=body,
+            files=files,
+            bot_auth=authorization.startswith("Bot ")
+            and (self.bot_token is None or authorization == f"Bot {self.bot_token}"),
+            content_type=content_type.split(";")[0],
+        )
+        with self._changed:
+            self.calls.append(call)
+        return call
+
+    def _authorize(self, call: RecordedCall, params: dict, *, bot: bool) -> Response | None:
+        if params.get("application_id", self.application_id) != self.application_id:
+            if "token" in params:
+                return _error(404, 10015, "Unknown Webhook")
+            return _error(403, 50001, "Missing Access")
+        if bot and not call.bot_auth:
+            return _error(401, 0, "401: Unauthorized")
+        return None
+
+    async def _wait_endpoint(self, request: Request) -> Response:
+        # The token travels in the body, not the URL, so no access log can show it.
+        body = _loads(await request.body() or b"{}")
+        token = body.get("interaction_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            return _error(400, 50035, "interaction_token is required")
+        after = int(body.get("after") or 0)
+        timeout = min(float(body.get("timeout") or 10.0), MAX_WAIT)
+        answers = await run_in_threadpool(
+            self.wait_for_messages, token, after=after, timeout=timeout
+        )
+        return JSONResponse({"messages": answers})
+
+    # --- endpoints ------------------------------------------------------------------------
+
+    def _edit_original(self, call: RecordedCall, params: dict) -> Response:
+        token = params["token"]
+        invalid = validate_message(call.json, files=len(call.files), create=False)
+        if invalid:
+            return invalid
+        with self._changed:
+            existing = self.messages.get(self._originals.get(token, ""))
+            channel_id = self._token_channel(token)
+        if existing is None:
+            message = self._message(channel_id, call.json, call.files, 20)
+        else:
+            message = self._edited(existing, call.json, call.files)
+        self._store_answer(token, "original", message)
+        self._print("edit original", token, message)
+        return JSONResponse(message)
+
+    def _get_original(self, call: RecordedCall, params: dict) -> Response:
+        with self._changed:
+            message = self.messages.get(self._originals.get(params["token"], ""))
+        return JSONResponse(message) if message else _error(404, 10008, "Unknown Message")
+
+    def _create_followup(self, call: RecordedCall, params: dict) -> Response:
+        token = params["token"]
+        invalid = validate_message(call.json, files=len(call.files), create=True)
+        if invalid:
+            return invalid
+        with self._changed:
+            channel_id = self._token_channel(token)
+        message = self._message(channel_id, call.json, call.files, 0)
+        self._store_answer(token, "followup", message)
+        self._print("followup", token, message)
+        return JSONResponse(message)
+
+    def _create_dm(self, call: RecordedCall, params: dict) -> Response:
+        body = call.json if isinstance(call.json, dict) else {}
+        recipient = body.get("recipient_id")
+        if not isinstance(recipient, str | int) or not str(recipient).isdigit():
+            errors = FormBodyErrors()
+            errors.add(("recipient_id",), "BASE_TYPE_REQUIRED", "This field is required")
+            return errors.response()
+        with self._changed:
+            channel = self._dm_channels.get(str(recipient))
+            if channel is None:
+                user = {**self.bot_user, "id": str(recipient), "username": "user", "bot": False}
+                channel = {
+                    "id": self._ids.next(),
+                    "type": 1,
+                    "last_message_id": None,
+                    "flags": 0,
+                    "recipients": [user],
+                }
+                self._dm_channels[str(recipient)] = channel
+        return JSONResponse(channel)
+
+    def _create_message(self, call: RecordedCall, params: dict) -> Response:
+        channel_id = params["channel_id"]
+        with self._changed:
+            dm = next((c for c in self._dm_channels.values() if c["id"] == channel_id), None)
+        if dm is None:
+            return _error(404, 10003, "Unknown Channel")
+        invalid = validate_message(call.json, files=len(call.files), create=True)
+        if invalid:
+            return invalid
+        message = self._message(channel_id, call.json, call.files, 0)
+        with self._changed:
+            self.messages[message["id"]] = message
+            dm["last_message_id"] = message["id"]
+        if self.echo:
+            recipient = dm["recipients"][0]["id"]
+            self.echo(f"[discord] DM to user {recipient}\n{_render(message)}")
+        return JSONResponse(message)
+
+    def _get(self, call: RecordedCall, params: dict) -> Response:
+        with self._changed:
+            message = self.messages.get(params["message_id"])
+        if message is None or message["channel_id"] != params["channel_id"]:
+            return _error(404, 10008, "Unknown Message")
+        return JSONResponse(message)
+
+    def _commands_endpoint(self, call: RecordedCall, params: dict) -> Response:
+        guild_id = params.get("guild_id")
+        localized = call.query.get("with_localizations") == "true"
+        if call.method == "PUT":
+            invalid = validate_commands(call.json)
+            if invalid:
+                return invalid
+            with self._changed:
+                current = self._commands.get(guild_id, [])
+                self._commands[guild_id] = [
+                    self._command(body, guild_id, current) for body in call.json
+                ]
+            if self.echo:
+                where = f"guild {guild_id}" if guild_id else "global"
+                self.echo(f"[discord] {len(call.json)} {where} commands registered")
+            localized = True  # Discord's PUT answer includes the localization maps
+        commands = self.commands(guild_id)
+        if not localized:
+            for command in commands:
+                command.pop("name_localizations", None)
+                command.pop("description_localizations", None)
+        return JSONResponse(commands)
+
+    # --- object builders ------------------------------------------------------------------
+
+    def _token_channel(self, token: str) -> str:
+        # Caller holds the lock. One channel per interaction, as if each ran somewhere else.
+        return self._token_channels.setdefault(token, self._ids.next())
+
+    def _message(self, channel_id: str, body: dict, files: list[RecordedFile], kind: int) -> dict:
+        return {
+            "type": kind,
+            "id": self._ids.next(),
+            "channel_id": channel_id,
+            "author": self.bot_user,
+            "content": body.get("content") or "",
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "attachments": self._attachments(channel_id, body, files, []),
+            "embeds": [self._embed(e) for e in body.get("embeds") or []],
+            "components": body.get("components") or [],
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "flags": body.get("flags") or 0,
+            "pinned": False,
+            "tts": bool(body.get("tts")),
+            "webhook_id": self.application_id,
+            "application_id": self.application_id,
+        }
+
+    def _edited(self, message: dict, body: dict, files: list[RecordedFile]) -> dict:
+        # PATCH semantics: fields present replace; `attachments` lists what stays.
+        edited = dict(message)
+        if "content" in body:
+            edited["content"] = body["content"] or ""
+        if "embeds" in body:
+            edited["embeds"] = [self._embed(e) for e in body["embeds"] or []]
+        if "components" in body:
+            edited["components"] = body["components"] or []
+        if body.get("flags") is not None:
+            edited["flags"] = body["flags"]
+        edited["attachments"] = self._attachments(
+            message["channel_id"], body, files, message["attachments"]
+        )
+        edited["edited_timestamp"] = _now()
+        return edited
+
+    def _attachments(
+        self, channel_id: str, body: dict, files: list[RecordedFile], existing: list[dict]
+    ) -> list[dict]:
+        listed = body.get("attachments")
+        meta = {str(item.get("id")): item for item in listed or [] if isinstance(item, dict)}
+        if listed is None:
+            kept = list(existing)
+        else:
+            kept = [item for item in existing if item["id"] in meta]
+        for upload in files:
+            info = meta.get(_FILE_FIELD.match(upload.field).group(1), {})
+            attachment_id = self._ids.next()
+            filename = info.get("filename") or upload.filename
+            url = f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}"
+            attachment = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": len(upload.content),
+                "url": url,
+                "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+                "content_type": upload.content_type,
+            }
+            if info.get("description"):
+                attachment["description"] = info["description"]
+            kept.append(attachment)
+        return kept
+
+    @staticmethod
+    def _embed(embed: dict) -> dict:
+        return {"type": "rich", **{k: v for k, v in embed.items() if v is not None}}
+
+    def _command(self, body: dict, guild_id: str | None, current: list[dict]) -> dict:
+        kind = body.get("type") or 1
+        previous = next(
+            (c for c in current if c["type"] == kind and c["name"] == body["name"]), None
+        )
+        permissions = body.get("default_member_permissions")
+        command = {
+            "id": previous["id"] if previous else self._ids.next(),
+            "application_id": self.application_id,
+            "version": self._ids.next(),
+            "default_member_permissions": None if permissions is None else str(permissions),
+            "type": kind,
+            "name": body["name"],
+            "name_localizations": body.get("name_localizations"),
+            "description": body.get("description") or "",
+            "description_localizations": body.get("description_localizations"),
+            "dm_permission": body.get("dm_permission", True),
+            "contexts": body.get("contexts"),
+            "integration_types": body.get("integration_types") or [0],
+            "nsfw": bool(body.get("nsfw")),
+        }
+        if body.get("options"):
+            command["options"] = json.loads(json.dumps(body["options"]))
+        if guild_id:
+            command["guild_id"] = guild_id
+            command.pop("dm_permission")
+        if previous and {k: v for k, v in previous.items() if k != "version"} == {
+            k: v for k, v in command.items() if k != "version"
+        }:
+            command["version"] = previous["version"]  # unchanged commands keep their version
+        return command
+
+    def _store_answer(self, token: str, kind: str, message: dict) -> None:
+        with self._changed:
+            self.messages[message["id"]] = message
+            if kind == "original":
+                self._originals[token] = message["id"]
+            self._answers.setdefault(token, []).append({"kind": kind, "message": message})
+            self._changed.notify_all()
+
+    def _print(self, what: str, token: str, message: dict) -> None:
+        if self.echo:
+            private = " (ephemeral)" if message["flags"] & 64 else ""
+            self.echo(
+                f"[discord] {what} of interaction {token_label(token)}{private}\n{_render(message)}"
+            )
+
+
+def _render(message: dict) -> str:
+    """A message as a person reads it in a terminal."""
+    lines = [message["content"]] if message["content"] else []
+    for embed in message["embeds"]:
+        author = (embed.get("author") or {}).get("name")
+        head = " | ".join(part for part in (author, embed.get("title")) if part)
+        lines.append(f"[embed{': ' + head if head else ''}]")
+        if embed.get("description"):
+            lines.append(embed["description"])
+        for item in embed.get("fields") or []:
+            lines.append(f"  {item.get('name')}: {item.get('value')}")
+        if (embed.get("footer") or {}).get("text"):
+            lines.append(f"  — {embed['footer']['text']}")
+    for attachment in message["attachments"]:
+        lines.append(
+            f"[file: {attachment['filename']}, {attachment.get('content_type') or 'unknown type'},"
+            f" {attachment['size']} bytes]"
+        )
+    return "\n".join("  " + line for line in "\n".join(lines).splitlines()) or "  (empty)"
+
+
+def _loads(raw: str | bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValueError("The request body contains invalid JSON.") from None
+
+
+def fetch_interaction_messages(
+    base_url: str, token: str, *, after: int = 0, timeout: float = 10.0
+) -> list[dict]:
+    """From another process (`tzurot simulate`): wait on the sink at `base_url` (what
+    DISCORD_API_BASE_URL points at) for the answers to interaction `token`, as in
+    `DiscordSink.wait_for_messages`."""
+    import httpx
+
+    response = httpx.post(
+        base_url.rstrip("/") + "/_sink/wait",
+        json={"interaction_token": token, "after": after, "timeout": timeout},
+        timeout=timeout + 5.0,
+    )
+    response.raise_for_status()
+    return response.json()["messages"]

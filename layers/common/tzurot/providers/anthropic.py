@@ -1,0 +1,149 @@
+"""Anthropic Messages API: POST /v1/messages with x-api-key and anthropic-version headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
+from tzurot.providers.errors import (
+    BadRequest,
+    ContentBlocked,
+    InvalidKey,
+    MissingPermissions,
+    ProviderError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderHTTP, put
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens; this is its documented example value
+
+_ERROR_TYPES: dict[str, type[ProviderError]] = {
+    "authentication_error": InvalidKey,
+    "permission_error": MissingPermissions,
+    "billing_error": QuotaExhausted,
+    "rate_limit_error": RateLimited,
+    "overloaded_error": ProviderUnavailable,
+    "api_error": ProviderUnavailable,
+    "timeout_error": ProviderUnavailable,
+    "invalid_request_error": BadRequest,
+    "not_found_error": BadRequest,
+    "request_too_large": BadRequest,
+}
+_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
+
+
+class AnthropicProvider(TextProvider):
+    name = "anthropic"
+    label = "Anthropic"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        client: httpx.Client | None = None,
+    ):
+        self.http = ProviderHTTP(
+            self.label, base_url, parse_error=parse_error, timeout=timeout, client=client
+        )
+
+    @staticmethod
+    def headers(api_key: str) -> dict[str, str]:
+        return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+
+    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+        advanced = request.advanced
+        body: dict[str, Any] = {
+            "model": request.model,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        }
+        if request.system:
+            if advanced.get("cacheControl"):
+                body["system"] = [
+                    {
+                        "type": "text",
+                        "text": request.system,
+                        "cache_control": {"type": "ephemeral"},
+                    }
+                ]
+            else:
+                body["system"] = request.system
+        put(body, "stop_sequences", advanced.get("stop") or None)
+        thinking = advanced.get("thinking") or {}
+        if thinking.get("type") == "enabled":
+            budget = int(thinking.get("budgetTokens") or DEFAULT_MAX_TOKENS)
+            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+            # budget_tokens must stay below max_tokens; keep the asked-for room for the answer.
+            if body["max_tokens"] <= budget:
+                body["max_tokens"] = budget + (request.max_tokens or DEFAULT_MAX_TOKENS)
+            # Extended thinking rejects temperature/top_k changes; top_p is left out as well.
+            return body
+        # Recent Claude models refuse temperature and top_p together: temperature wins.
+        put(body, "temperature", request.temperature)
+        if request.temperature is None:
+            put(body, "top_p", request.top_p)
+        put(body, "top_k", advanced.get("topK"))
+        return body
+
+    def chat(self, api_key: str, request: ChatRequest) -> ChatResult:
+        data = self.http.call(
+            "POST",
+            "/v1/messages",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json=self.build_body(request),
+            timeout=CHAT_TIMEOUT,
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("content"), list):
+            raise self.http.fail(
+                ProviderUnavailable(provider=self.label, detail="returned no answer")
+            )
+        # Thinking blocks are the model's scratchpad, never part of the reply.
+        text = "".join(
+            block.get("text") or ""
+            for block in data["content"]
+            if isinstance(block, dict) and block.get("type") == "text"
+        )
+        stop = data.get("stop_reason")
+        if stop == "refusal" and not text:
+            raise self.http.fail(ContentBlocked(provider=self.label))
+        usage = data.get("usage") or {}
+        tokens_in = sum(
+            int(usage.get(k) or 0)
+            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
+        return ChatResult(
+            text=text,
+            tokens_in=tokens_in,
+            tokens_out=int(usage.get("output_tokens") or 0),
+            model=data.get("model") or request.model,
+            finish_reason=_FINISH.get(stop, stop),
+        )
+
+    def validate_key(self, api_key: str) -> None:
+        self.http.call(
+            "GET",
+            "/v1/models",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            params={"limit": 1},
+            timeout=CHECK_TIMEOUT,
+        )
+
+
+def parse_error(status: int, body: Any) -> ErrorInfo:
+    """{"type": "error", "error": {"type": "rate_limit_error", "message": "..."}}."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return ErrorInfo()
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    kind = _ERROR_TYPES.get(error.get("type"))
+    if kind is BadRequest and message and "credit balance" in message.lower():
+        kind = QuotaExhausted  # "Your credit balance is too low..." arrives as a 400
+    return ErrorInfo(kind=kind, detail=message)

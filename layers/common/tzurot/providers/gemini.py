@@ -1,0 +1,176 @@
+"""Google Gemini API: POST /v1beta/models/{model}:generateContent with the x-goog-api-key header.
+
+The provider is called `google` in the database. Google reports errors as
+{"error": {"code", "message", "status", "details": [...]}}; the details say what the status code
+does not (API_KEY_INVALID arrives as a 400, a per-day quota and a per-minute limit are both 429).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
+from tzurot.providers.errors import (
+    ContentBlocked,
+    InvalidKey,
+    MissingPermissions,
+    ProviderError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
+from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderHTTP, put
+
+# finishReason values meaning a filter stopped the answer (not the model finishing).
+BLOCKED_FINISH = frozenset(
+    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY"}
+)
+_FINISH = {"STOP": "stop", "MAX_TOKENS": "length"}
+_INVALID_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+class GeminiProvider(TextProvider):
+    name = "google"
+    label = "Google Gemini"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        client: httpx.Client | None = None,
+    ):
+        self.http = ProviderHTTP(
+            self.label, base_url, parse_error=parse_error, timeout=timeout, client=client
+        )
+
+    @staticmethod
+    def headers(api_key: str) -> dict[str, str]:
+        # The header, never ?key=: URLs end up in logs and exception texts.
+        return {"x-goog-api-key": api_key}
+
+    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+        advanced = request.advanced
+        body: dict[str, Any] = {
+            "contents": [
+                {
+                    "role": "model" if m.role == "assistant" else "user",
+                    "parts": [{"text": m.content}],
+                }
+                for m in request.messages
+            ]
+        }
+        if request.system:
+            body["systemInstruction"] = {"parts": [{"text": request.system}]}
+        config: dict[str, Any] = {}
+        put(config, "temperature", request.temperature)
+        put(config, "topP", request.top_p)
+        put(config, "topK", advanced.get("topK"))
+        put(config, "maxOutputTokens", request.max_tokens)
+        put(config, "stopSequences", advanced.get("stop") or None)
+        put(config, "seed", advanced.get("seed"))
+        if advanced.get("thinkingBudget") is not None:
+            config["thinkingConfig"] = {"thinkingBudget": advanced["thinkingBudget"]}
+        if config:
+            body["generationConfig"] = config
+        if advanced.get("safetySettings"):
+            body["safetySettings"] = [
+                {"category": s["category"], "threshold": s["threshold"]}
+                for s in advanced["safetySettings"]
+            ]
+        return body
+
+    def chat(self, api_key: str, request: ChatRequest) -> ChatResult:
+        model = request.model.removeprefix("models/")
+        data = self.http.call(
+            "POST",
+            f"/v1beta/models/{quote(model, safe='')}:generateContent",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json=self.build_body(request),
+            timeout=CHAT_TIMEOUT,
+        )
+        if not isinstance(data, dict):
+            raise self._unavailable()
+        block = (data.get("promptFeedback") or {}).get("blockReason")
+        if block:
+            raise self.http.fail(
+                ContentBlocked(provider=self.label, detail=f"prompt blocked ({block})")
+            )
+        candidates = data.get("candidates") or []
+        if not candidates or not isinstance(candidates[0], dict):
+            raise self._unavailable()
+        candidate = candidates[0]
+        finish = candidate.get("finishReason")
+        if finish in BLOCKED_FINISH:
+            raise self.http.fail(
+                ContentBlocked(provider=self.label, detail=f"answer blocked ({finish})")
+            )
+        parts = (candidate.get("content") or {}).get("parts") or []
+        # Parts flagged "thought" are the thinking summary, not the reply.
+        text = "".join(
+            p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought")
+        )
+        usage = data.get("usageMetadata") or {}
+        return ChatResult(
+            text=text,
+            tokens_in=int(usage.get("promptTokenCount") or 0),
+            # Thinking tokens are billed as output, like OpenAI's reasoning tokens.
+            tokens_out=int(usage.get("candidatesTokenCount") or 0)
+            + int(usage.get("thoughtsTokenCount") or 0),
+            model=data.get("modelVersion") or model,
+            finish_reason=_FINISH.get(finish, finish.lower() if finish else None),
+        )
+
+    def validate_key(self, api_key: str) -> None:
+        self.http.call(
+            "GET",
+            "/v1beta/models",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            params={"pageSize": 1},
+            timeout=CHECK_TIMEOUT,
+        )
+
+    def _unavailable(self) -> ProviderError:
+        return self.http.fail(ProviderUnavailable(provider=self.label, detail="returned no answer"))
+
+
+def parse_error(status: int, body: Any) -> ErrorInfo:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return ErrorInfo()
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    reasons = {d.get("reason") for d in details if d.get("reason")}
+    grpc_status = error.get("status")
+    if reasons & _INVALID_KEY_REASONS:
+        return ErrorInfo(InvalidKey, message)
+    if grpc_status == "PERMISSION_DENIED":
+        return ErrorInfo(MissingPermissions, message)
+    if grpc_status == "RESOURCE_EXHAUSTED" or status == 429:
+        return ErrorInfo(_exhausted_kind(details), message, _retry_delay(details))
+    return ErrorInfo(detail=message)
+
+
+def _exhausted_kind(details: list[dict[str, Any]]) -> type[ProviderError]:
+    """A per-day quota will not come back within a retry; a per-minute limit will."""
+    for detail in details:
+        for violation in detail.get("violations") or []:
+            quota_id = violation.get("quotaId", "") if isinstance(violation, dict) else ""
+            if "PerDay" in quota_id:
+                return QuotaExhausted
+    return RateLimited
+
+
+def _retry_delay(details: list[dict[str, Any]]) -> float | None:
+    for detail in details:
+        match = _DURATION.match(str(detail.get("retryDelay", "")))
+        if match:
+            return float(match.group(1))
+    return None

@@ -1,0 +1,145 @@
+"""Metrics (EMF lines on stdout) and interaction-id correlation across log lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from tzurot import observability
+from tzurot.logs import get_logger
+
+
+@pytest.fixture
+def lines(capsys, monkeypatch):
+    """Returns a function giving the JSON lines written so far: log lines, then metric lines."""
+    monkeypatch.setitem(observability._state, "cold", True)
+    monkeypatch.setitem(observability._state, "function", "local")
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    # powertools binds its handler to the stdout of the moment the logger was first made, which
+    # pytest's capture may have replaced since: send the log lines to a buffer of this test.
+    logs = io.StringIO()
+    get_logger()
+    for handler in logging.getLogger("tzurot").handlers:
+        monkeypatch.setattr(handler, "stream", logs)
+    capsys.readouterr()
+
+    def read() -> list[dict]:
+        text = logs.getvalue() + capsys.readouterr().out
+        logs.seek(0)
+        logs.truncate()
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    yield read
+    observability.uncorrelate()
+    get_logger().remove_keys(["function", "request_id"])
+
+
+def _metrics(lines: list[dict]) -> list[tuple[str, float, dict]]:
+    found = []
+    for line in lines:
+        if "_aws" not in line:
+            continue
+        directive = line["_aws"]["CloudWatchMetrics"][0]
+        assert directive["Namespace"] == "Tzurot"
+        (metric,) = directive["Metrics"]
+        dims = {name: line[name] for name in directive["Dimensions"][0]}
+        value = line[metric["Name"]]
+        found.append((metric["Name"], value[0] if isinstance(value, list) else value, dims))
+    return found
+
+
+def test_instrumented_handler_emits_cold_start_once_and_correlates(lines):
+    seen = []
+
+    @observability.instrument("generate")
+    def handler(event, context):
+        for record in event["Records"]:
+            with observability.correlated(observability.interaction_id_of(record)):
+                get_logger().info("processing job")
+                observability.record_job("chat", "ok")
+        get_logger().info("batch done")
+        seen.append(context)
+        return {"batchItemFailures": []}
+
+    event = {"Records": [{"messageId": "m1", "body": json.dumps({"interaction_id": "111"})}]}
+    context = SimpleNamespace(aws_request_id="req-1")
+    assert handler(event, context) == {"batchItemFailures": []}
+    assert handler(event, None) == {"batchItemFailures": []}
+
+    printed = lines()
+    assert _metrics(printed) == [
+        ("ColdStart", 1.0, {"function": "generate"}),
+        ("Jobs", 1.0, {"function": "generate", "command": "chat", "outcome": "ok"}),
+        ("Jobs", 1.0, {"function": "generate", "command": "chat", "outcome": "ok"}),
+    ]
+    logs = [line for line in printed if "message" in line]
+    assert [(log["message"], log.get("interaction_id"), log.get("request_id")) for log in logs] == [
+        ("processing job", "111", "req-1"),
+        ("batch done", None, "req-1"),
+        ("processing job", "111", None),
+        ("batch done", None, None),
+    ]
+    assert {log["function"] for log in logs} == {"generate"}
+
+
+def test_correlation_reaches_every_tzurot_logger_and_is_cleared_per_invocation(lines):
+    @observability.instrument("interactions")
+    def handler(event, context):
+        get_logger().info("before")
+        observability.correlate(event["id"])
+        get_logger("tzurot").info("after")
+
+    handler({"id": "222"}, None)
+    handler({"id": "not-a-snowflake"}, None)
+
+    logs = [(line["message"], line.get("interaction_id")) for line in lines() if "message" in line]
+    assert logs == [("before", None), ("after", "222"), ("before", None), ("after", None)]
+
+
+def test_provider_latency_and_tokens(lines, monkeypatch):
+    monkeypatch.setitem(observability._state, "function", "image")
+    clock = iter([10.0, 10.25])
+    monkeypatch.setattr(observability.time, "perf_counter", lambda: next(clock))
+
+    with pytest.raises(TimeoutError), observability.provider_timer("openai"):
+        raise TimeoutError("provider timed out")
+    observability.record_tokens("openrouter", prompt=120, completion=0)
+    observability.record_tokens("openrouter", prompt=5, completion=42)
+
+    assert _metrics(lines()) == [
+        ("ProviderLatency", 250.0, {"function": "image", "provider": "openai"}),
+        ("Tokens", 120.0, {"function": "image", "provider": "openrouter", "kind": "prompt"}),
+        ("Tokens", 5.0, {"function": "image", "provider": "openrouter", "kind": "prompt"}),
+        ("Tokens", 42.0, {"function": "image", "provider": "openrouter", "kind": "completion"}),
+    ]
+
+
+def test_unexpected_dimension_values_are_folded(lines):
+    observability.record_job("chat", "user said: hello there")
+    observability.record_job("chat" * 20, "ok")
+
+    assert [dims for _, _, dims in _metrics(lines())] == [
+        {"function": "local", "command": "chat", "outcome": "other"},
+        {"function": "local", "command": "other", "outcome": "ok"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            {"body": '{"interaction_id": "1234567890123456789", "queue": "generate"}'},
+            "1234567890123456789",
+        ),
+        ({"body": '{"interaction_id": 5}'}, None),
+        ({"body": "not json"}, None),
+        ({"body": "[1, 2]"}, None),
+        ({}, None),
+    ],
+)
+def test_interaction_id_of_sqs_record(record, expected):
+    assert observability.interaction_id_of(record) == expected

@@ -6,7 +6,8 @@ CryptoError
 ├── DecryptionFailed         wrong master key, wrong associated data or tampered ciphertext
 │   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
 ├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
-└── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
+├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
+└── KeyringStateError        `keys init` on an initialised keyring, `keys rotate` before init
 
 `retryable` says whether trying the same thing later can succeed (an outage) or not (bad data).
 """
@@ -50,3 +51,7 @@ class TransitDecryptionFailed(CryptoError):
 
 class InvalidSecret(CryptoError):
     """A secret that cannot be protected as given (empty or too large)."""
+
+
+class KeyringStateError(CryptoError):
+    """The master-key table is not in the state an operator command needs."""

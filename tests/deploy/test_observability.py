@@ -22,9 +22,10 @@ def lines(capsys, monkeypatch):
     # powertools binds its handler to the stdout of the moment the logger was first made, which
     # pytest's capture may have replaced since: send the log lines to a buffer of this test.
     logs = io.StringIO()
-    get_logger()
-    for handler in logging.getLogger("tzurot").handlers:
-        monkeypatch.setattr(handler, "stream", logs)
+    for service in ("tzurot", "interactions"):
+        get_logger(service)
+        for handler in logging.getLogger(service).handlers:
+            monkeypatch.setattr(handler, "stream", logs)
     capsys.readouterr()
 
     def read() -> list[dict]:
@@ -34,8 +35,8 @@ def lines(capsys, monkeypatch):
         return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
     yield read
-    observability.uncorrelate()
-    get_logger().remove_keys(["function", "request_id"])
+    for name in observability._log_keys:
+        observability._set_log_key(name, None)
 
 
 def _metrics(lines: list[dict]) -> list[tuple[str, float, dict]]:
@@ -77,27 +78,43 @@ def test_instrumented_handler_emits_cold_start_once_and_correlates(lines):
         ("Jobs", 1.0, {"function": "generate", "command": "chat", "outcome": "ok"}),
     ]
     logs = [line for line in printed if "message" in line]
-    assert [(log["message"], log.get("interaction_id"), log.get("request_id")) for log in logs] == [
+    keys = [
+        (log["message"], log.get("correlation_id"), log.get("function_request_id")) for log in logs
+    ]
+    assert keys == [
         ("processing job", "111", "req-1"),
         ("batch done", None, "req-1"),
         ("processing job", "111", None),
         ("batch done", None, None),
     ]
-    assert {log["function"] for log in logs} == {"generate"}
+    assert {log["function_name"] for log in logs} == {"generate"}
 
 
-def test_correlation_reaches_every_tzurot_logger_and_is_cleared_per_invocation(lines):
+def test_correlation_reaches_every_logger_and_is_cleared_per_invocation(lines):
     @observability.instrument("interactions")
     def handler(event, context):
-        get_logger().info("before")
+        get_logger("interactions").info("before")
         observability.correlate(event["id"])
         get_logger("tzurot").info("after")
+        # A call's own extra keys are kept as they are (and never clash with ours).
+        get_logger("interactions").info("extra", extra={"interaction_id": "333"})
 
     handler({"id": "222"}, None)
     handler({"id": "not-a-snowflake"}, None)
 
-    logs = [(line["message"], line.get("interaction_id")) for line in lines() if "message" in line]
-    assert logs == [("before", None), ("after", "222"), ("before", None), ("after", None)]
+    logs = [
+        (line["service"], line["message"], line.get("correlation_id"), line.get("interaction_id"))
+        for line in lines()
+        if "message" in line
+    ]
+    assert logs == [
+        ("interactions", "before", None, None),
+        ("tzurot", "after", "222", None),
+        ("interactions", "extra", "222", "333"),
+        ("interactions", "before", None, None),
+        ("tzurot", "after", None, None),
+        ("interactions", "extra", None, "333"),
+    ]
 
 
 def test_provider_latency_and_tokens(lines, monkeypatch):

@@ -11,25 +11,28 @@ metric has a `function` dimension and a few low-cardinality ones (never a user, 
 | ProviderLatency | Milliseconds | function, provider           |
 | Tokens          | Count        | function, provider, kind     |
 
-Correlation: the interaction id is appended to every log line of the shared "tzurot" logger while
-a piece of work runs (`correlate`, `correlated`), in the interactions function and again in the
-worker that picks up the job, so one CloudWatch Logs Insights query finds the whole story.
+Correlation: while a piece of work runs, every log record of this process (whatever the logger's
+service) carries `correlation_id` = the Discord interaction id (`correlate`, `correlated`), in the
+interactions function and again in the worker that picks up the job, plus `function_name` and
+`function_request_id` (`instrument`). One CloudWatch Logs Insights query over the three log
+groups then finds the whole story. It works through a log record factory, so loggers created
+after `correlate` get the keys too, and a log call's own `extra` keys are never overwritten.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from tzurot.logs import get_logger
-
 NAMESPACE = "Tzurot"
-CORRELATION_KEY = "interaction_id"
+CORRELATION_KEY = "correlation_id"
 # Dimension values become CloudWatch series; anything unexpected is folded into "other" so a
 # bug cannot create thousands of series (or put a user's text into a dimension).
 _LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -85,14 +88,46 @@ def provider_timer(provider: str) -> Iterator[None]:
         record_provider_latency(provider, (time.perf_counter() - started) * 1000)
 
 
+# Log keys of the work in progress; a ContextVar each, so concurrent threads keep their own.
+_log_keys: dict[str, ContextVar[str | None]] = {
+    name: ContextVar(name, default=None)
+    for name in (CORRELATION_KEY, "function_name", "function_request_id")
+}
+_factory_installed = False
+
+
+def _install_record_factory() -> None:
+    """Make every LogRecord carry the current log keys (powertools prints record attributes)."""
+    global _factory_installed
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        for name, var in _log_keys.items():
+            value = var.get()
+            if value is not None:
+                setattr(record, name, value)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _factory_installed = True
+
+
+def _set_log_key(name: str, value: str | None) -> None:
+    _install_record_factory()
+    _log_keys[name].set(value)
+
+
 def correlate(interaction_id: str | None) -> None:
-    """Add the interaction id to every following log line (until the next invocation)."""
-    if interaction_id and _SNOWFLAKE.match(str(interaction_id)):
-        get_logger().append_keys(**{CORRELATION_KEY: str(interaction_id)})
+    """Tag every following log line with this interaction id (until the next invocation)."""
+    valid = interaction_id is not None and _SNOWFLAKE.match(str(interaction_id))
+    _set_log_key(CORRELATION_KEY, str(interaction_id) if valid else None)
 
 
 def uncorrelate() -> None:
-    get_logger().remove_keys([CORRELATION_KEY])
+    _set_log_key(CORRELATION_KEY, None)
 
 
 @contextmanager
@@ -111,7 +146,7 @@ def interaction_id_of(record: dict[str, Any]) -> str | None:
         body = json.loads(record.get("body") or "")
     except (TypeError, ValueError):
         return None
-    value = body.get(CORRELATION_KEY) if isinstance(body, dict) else None
+    value = body.get("interaction_id") if isinstance(body, dict) else None
     return value if isinstance(value, str) and _SNOWFLAKE.match(value) else None
 
 
@@ -126,12 +161,9 @@ def instrument(function: str) -> Callable[[Callable], Callable]:
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any = None) -> Any:
             _state["function"] = _label(function)
-            logger = get_logger()
-            logger.remove_keys([CORRELATION_KEY, "request_id"])
-            logger.append_keys(function=_state["function"])
-            request_id = getattr(context, "aws_request_id", None)
-            if request_id:
-                logger.append_keys(request_id=request_id)
+            uncorrelate()
+            _set_log_key("function_name", _state["function"])
+            _set_log_key("function_request_id", getattr(context, "aws_request_id", None))
             if _state["cold"]:
                 _state["cold"] = False
                 record_cold_start()

@@ -53,6 +53,9 @@ class Settings:
     guest_provider: str | None = None
     guest_model: str | None = None
     guest_api_key: str | None = field(default=None, repr=False)
+    # Workers: the generate/image queues' maxReceiveCount (the template's redrive policy). On
+    # that receive a job that keeps failing answers the user with an error instead of retrying.
+    job_max_receives: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             guest_provider=opt("TZUROT_GUEST_PROVIDER"),
             guest_model=opt("TZUROT_GUEST_MODEL"),
             guest_api_key=opt("TZUROT_GUEST_API_KEY"),
+            job_max_receives=max(_int(env, "TZUROT_JOB_MAX_RECEIVES", cls.job_max_receives), 1),
         )
 
     @property

@@ -95,8 +95,8 @@ def test_followup_with_files_is_multipart_with_matching_attachment_ids(rest, dis
         "flags": 64,
         "allowed_mentions": {"parse": []},
         "attachments": [
-            {"id": 0, "filename": "portrait.png", "description": "a fox"},
-            {"id": 1, "filename": "notes.txt"},
+            {"id": "0", "filename": "portrait.png", "description": "a fox"},
+            {"id": "1", "filename": "notes.txt"},
         ],
     }
     assert [(f.field, f.filename, f.content_type, f.content) for f in call.files] == [
@@ -116,7 +116,7 @@ def test_message_payload_keeps_callers_attachment_entries():
     body = message_payload({"attachments": [{"id": "1", "description": "second"}]}, files)
     assert body["attachments"] == [
         {"id": "1", "description": "second"},
-        {"id": 0, "filename": "a.png"},
+        {"id": "0", "filename": "a.png"},
     ]
 
 

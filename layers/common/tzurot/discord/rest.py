@@ -113,8 +113,9 @@ class DiscordFile:
 
 def message_payload(payload: dict, files: list[DiscordFile] | None = None) -> dict:
     """The JSON body Discord gets: `payload` plus the no-pings default and, with files, an
-    `attachments` entry whose `id` is the index n of each `files[n]` part (Discord matches
-    uploads to metadata that way; entries the caller already gave for an index are kept)."""
+    `attachments` entry whose `id` is the index n (as a snowflake string, per the spec) of each
+    `files[n]` part: Discord matches uploads to metadata that way. Entries the caller already
+    gave for an index are kept."""
     body = dict(payload)
     body.setdefault("allowed_mentions", NO_MENTIONS)
     if files:
@@ -122,7 +123,7 @@ def message_payload(payload: dict, files: list[DiscordFile] | None = None) -> di
         given = {str(item.get("id")) for item in attachments if isinstance(item, dict)}
         for index, file in enumerate(files):
             if str(index) not in given:
-                entry: dict[str, Any] = {"id": index, "filename": file.filename}
+                entry: dict[str, Any] = {"id": str(index), "filename": file.filename}
                 if file.description:
                     entry["description"] = file.description
                 attachments.append(entry)

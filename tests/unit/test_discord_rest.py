@@ -193,6 +193,18 @@ def test_429_waits_count_against_one_budget(discord, sleeps):
     assert len(discord.calls) == 3
 
 
+def test_429_retries_are_counted_even_when_waits_are_zero(rest, discord, sleeps):
+    discord.rate_limit_next(retry_after=0, times=10)
+    with pytest.raises(DiscordRateLimited) as caught:
+        rest.create_followup(TOKEN, {"content": "x"})
+    assert sleeps == [0, 0, 0, 0, 0]
+    assert len(discord.calls) == 6
+    assert str(caught.value) == (
+        "Discord POST /webhooks/{application_id}/{interaction_token}: rate limited for 0s more; "
+        "this call may wait 10s over 5 retries"
+    )
+
+
 def test_429_without_json_body_uses_retry_after_header(rest, discord, sleeps):
     discord.fail_next(status=429, body={}, headers={"Retry-After": "2"})
     rest.edit_original(TOKEN, {"content": "x"})

@@ -46,6 +46,8 @@ USER_AGENT = f"DiscordBot (https://github.com/tzurot/tzurot-serverless, {tzurot.
 # Pass as (or inside) a payload's allowed_mentions to make a message ping nobody.
 NO_MENTIONS: dict[str, list] = {"parse": []}
 REDACTED = "[REDACTED]"
+# However short each wait, a call that keeps getting 429 stops after this many.
+MAX_RATE_LIMIT_RETRIES = 5
 
 _log = get_logger("tzurot.discord")
 
@@ -261,6 +263,11 @@ class DiscordRest:
         route = self._webhook_route("PATCH", _ORIGINAL, token)
         return self._request(route, body=message_payload(payload, files), files=files)
 
+    def delete_original(self, token: str) -> None:
+        """Delete the deferred response, e.g. to answer a publicly deferred command privately
+        (an ephemeral followup cannot replace a public "thinking..." message)."""
+        self._request(self._webhook_route("DELETE", _ORIGINAL, token))
+
     def create_followup(
         self, token: str, payload: dict, files: list[DiscordFile] | None = None
     ) -> dict:
@@ -294,7 +301,9 @@ class DiscordRest:
         route = self._commands_route("GET", guild_id)
         return self._request(route, query={"with_localizations": "true"}) or []
 
-    def bulk_overwrite_commands(self, commands: list[dict], guild_id: str | None = None):
+    def bulk_overwrite_commands(
+        self, commands: list[dict], guild_id: str | None = None
+    ) -> list[dict]:
         """Replace the whole command set (global, or one guild's) with `commands`."""
         route = self._commands_route("PUT", guild_id)
         return self._request(route, body=list(commands)) or []
@@ -332,6 +341,7 @@ class DiscordRest:
     ) -> Any:
         waited_404 = waited_429 = 0.0
         delay_404 = 0.25
+        limited = 0
         while True:
             response = self._send(route, body, files, query)
             status = response.status_code
@@ -339,10 +349,15 @@ class DiscordRest:
                 return self._json(route, response)
             if status == 429:
                 retry_after, is_global = _retry_after(response)
-                if waited_429 + retry_after > self.max_rate_limit_wait:
+                limited += 1
+                if (
+                    waited_429 + retry_after > self.max_rate_limit_wait
+                    or limited > MAX_RATE_LIMIT_RETRIES
+                ):
                     raise DiscordRateLimited(
-                        f"Discord {route.label}: rate limited for {retry_after:g}s, longer "
-                        f"than the {self.max_rate_limit_wait:g}s this call may wait",
+                        f"Discord {route.label}: rate limited for {retry_after:g}s more; this "
+                        f"call may wait {self.max_rate_limit_wait:g}s over "
+                        f"{MAX_RATE_LIMIT_RETRIES} retries",
                         retry_after=retry_after,
                         is_global=is_global,
                     )

@@ -213,20 +213,27 @@ def find(conn: psycopg.Connection, name_or_alias: str) -> Personality | None:
 
 
 def suggestions(conn: psycopg.Connection, text: str, count: int = SUGGESTION_COUNT) -> list[str]:
-    """Names, slugs and aliases closest to `text`: difflib's best, then substring matches."""
+    """The closest names, slugs or aliases to `text`, one per personality, best first.
+
+    A term qualifies when difflib rates it at least 0.6 alike or one contains the other; each
+    personality is represented by its best term (name before slug before alias on ties).
+    """
     needle = text.strip().lower()
-    spelled: dict[str, str] = {}  # lowered -> as written (first of name, slug, alias wins)
-    for (term,) in conn.execute(f"SELECT term FROM ({_TERMS}) t ORDER BY kind, lower(term)"):
-        spelled.setdefault(term.lower(), term)
     if not needle:
         return []
-    picked = difflib.get_close_matches(needle, list(spelled), n=count, cutoff=0.6)
-    for lowered in spelled:
-        if len(picked) >= count:
-            break
-        if lowered not in picked and (needle in lowered or lowered in needle):
-            picked.append(lowered)
-    return [spelled[lowered] for lowered in picked]
+    scored = []
+    for personality_id, term, kind in conn.execute(f"SELECT id, term, kind FROM ({_TERMS}) t"):
+        lowered = term.lower()
+        ratio = difflib.SequenceMatcher(None, needle, lowered).ratio()
+        if ratio >= 0.6 or needle in lowered or lowered in needle:
+            scored.append((-ratio, kind, lowered, personality_id, term))
+    picked: list[str] = []
+    seen: set = set()
+    for *_, personality_id, term in sorted(scored):
+        if personality_id not in seen:
+            seen.add(personality_id)
+            picked.append(term)
+    return picked[:count]
 
 
 def resolve(conn: psycopg.Connection, text: str) -> Personality:

@@ -187,7 +187,7 @@ Temperature = _number(0, 2)
 Ratio = _number(0, 1)  # ElevenLabs voice settings, memory threshold, top_p, min_p, top_a
 Penalty = _number(-2, 2)
 RepetitionPenalty = _number(0, 2, above_low=True)
-Count = _whole(0)
+Count = _whole(0, 2_147_483_647)  # a PostgreSQL integer (memory_limit); topK alike
 HistoryLength = _whole(0, 500)  # llm_configs.max_conversation_history is checked to 0..500
 BirthdayField = Annotated[Birthday | None, BeforeValidator(_birthday)]
 Aliases = Annotated[tuple[str, ...], BeforeValidator(_aliases)]

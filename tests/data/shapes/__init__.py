@@ -1,0 +1,1 @@
+"""shapes.inc export fixtures for the personality import tests."""

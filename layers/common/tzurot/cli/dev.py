@@ -1,17 +1,27 @@
 """`tzurot dev`: the whole stack on one machine.
 
-Starts the embedded PostgreSQL (unless DATABASE_URL is set), applies migrations, and reports
-what is running until interrupted.
+Embedded PostgreSQL (unless DATABASE_URL is set) with migrations applied, moto's server mode on
+loopback for SQS and KMS (queues, dead-letter queues and a key created at start), the dev
+Ed25519 key pair when DISCORD_PUBLIC_KEY is unset, and the interactions endpoint served by
+uvicorn on 127.0.0.1. Runs until interrupted; `--once` starts everything, checks the endpoint
+answers a signed PING, prints what ran, and exits.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import signal
 import threading
 
-from tzurot.db.connection import connect, database_url
-from tzurot.db.migrations import Migrator
+from tzurot.dev.stack import (
+    DEFAULT_PORT,
+    AwsEmulator,
+    Database,
+    DiscordKey,
+    InteractionsServer,
+    LocalStack,
+    StackError,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,28 +31,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="set everything up, print what is running, and exit (for scripts and tests)",
     )
+    dev.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port of the interactions endpoint on 127.0.0.1 (default {DEFAULT_PORT}; 0: any)",
+    )
+    dev.add_argument(
+        "--aws-port",
+        type=int,
+        default=0,
+        help="port of the moto server (SQS, KMS) on 127.0.0.1 (default: any free port)",
+    )
     dev.set_defaults(handler=run)
 
 
-def _describe_database() -> str:
-    if os.environ.get("DATABASE_URL", "").strip():
-        return "PostgreSQL from DATABASE_URL"
-    from tzurot.db.embedded import STATE_DIR
+def build_stack(args: argparse.Namespace) -> LocalStack:
+    return LocalStack(
+        [Database(), AwsEmulator(args.aws_port), DiscordKey(), InteractionsServer(args.port)]
+    )
 
-    return f"embedded PostgreSQL (data in {STATE_DIR / 'pgdata'})"
+
+def _self_check(stack: LocalStack) -> str:
+    """Sign a PING with the dev key and send it to the endpoint just started."""
+    from tzurot.dev import simulator
+    from tzurot.dev.keys import load_signing_key
+
+    key = stack.get(DiscordKey)
+    if key.path is None:
+        return "self-check: skipped (DISCORD_PUBLIC_KEY is set; no dev key to sign with)"
+    url = stack.get(InteractionsServer).url
+    ping = simulator.interaction(simulator.PING, simulator.Identity())
+    reply = simulator.post(url, ping, load_signing_key(key.path))
+    if reply.json() != {"type": 1}:
+        raise StackError(f"self-check failed: signed PING got HTTP {reply.status}")
+    return "self-check: signed PING -> PONG"
 
 
 def run(args: argparse.Namespace) -> int:
-    database_url()  # starts the embedded server when DATABASE_URL is unset
-    with connect() as conn:
-        applied = Migrator(conn).migrate()
-    print(f"database: {_describe_database()}")
-    print(f"migrations: {len(applied)} applied now, schema up to date")
-    if args.once:
-        return 0
-    print("tzurot dev is running; press Ctrl-C to stop")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
+    stack = build_stack(args)
+    with stack.running():
+        for line in stack.lines:
+            print(line)
+        print(_self_check(stack))
+        if args.once:
+            return 0
+        print("tzurot dev is running; try `tzurot simulate ping`; press Ctrl-C to stop")
+        _wait_for_stop_signal()
         print("stopping")
     return 0
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until Ctrl-C or SIGTERM (so the stack also stops cleanly under a supervisor)."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(1.0):  # a timed wait keeps the main thread responsive to signals
+        pass

@@ -124,10 +124,10 @@ def _choices(values: tuple[str, ...] | dict[str, str]) -> tuple[tuple[str, str],
     return tuple((value, value) for value in values)
 
 
-def _personality(required: bool, description: str = "personality (name or alias)") -> Option:
-    return Option(
-        "personality", description, required=required, autocomplete="personality", max_length=100
-    )
+def _personality(
+    required: bool, description: str = "personality (name or alias)", name: str = "personality"
+) -> Option:
+    return Option(name, description, required=required, autocomplete="personality", max_length=80)
 
 
 def _provider(description: str, providers: tuple[str, ...] = tuple(PROVIDERS)) -> Option:
@@ -249,7 +249,7 @@ COMMANDS: dict[str, Command] = {
                 _sub(
                     "info",
                     "Show a personality's profile",
-                    _personality(True, "personality (name or alias)"),
+                    _personality(True, "personality (name or alias)", name="name"),
                 ),
             ),
         ),

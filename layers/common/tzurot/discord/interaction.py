@@ -7,9 +7,9 @@ that does not fit this shape raises pydantic's ValidationError, which the endpoi
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Interaction types (what Discord sends).
 PING = 1
@@ -25,6 +25,8 @@ _SUBCOMMAND_TYPES = (1, 2)  # SUB_COMMAND, SUB_COMMAND_GROUP
 _DISCORD_EPOCH_MS = 1_420_070_400_000
 
 OptionValue = str | int | float | bool
+# Discord ids are decimal strings of a 64-bit number; anything else is not from Discord.
+Snowflake = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 
 
 class _Model(BaseModel):
@@ -32,7 +34,7 @@ class _Model(BaseModel):
 
 
 class User(_Model):
-    id: str
+    id: Snowflake
     username: str = ""
     global_name: str | None = None
 
@@ -70,14 +72,14 @@ class CommandPath(_Model):
 
 
 class Interaction(_Model):
-    id: str
-    application_id: str
+    id: Snowflake
+    application_id: Snowflake
     type: int
-    token: str = Field(repr=False)
+    token: str = Field(min_length=1, max_length=1000, repr=False)
     version: int | None = None
     data: InteractionData | None = None
-    guild_id: str | None = None
-    channel_id: str | None = None
+    guild_id: Snowflake | None = None
+    channel_id: Snowflake | None = None
     member: Member | None = None
     user: User | None = None
     locale: str | None = None

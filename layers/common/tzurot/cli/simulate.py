@@ -1,0 +1,88 @@
+"""`tzurot simulate`: act as Discord against a running endpoint (by default `tzurot dev`'s).
+
+Builds an interaction as Discord would send it, signs it with the dev key from .tzurot/, POSTs
+it, and prints the HTTP status and the JSON answer. Exit code 0 for a 2xx answer, 1 otherwise.
+
+    tzurot simulate ping
+    tzurot simulate chat lilith "hi"
+    tzurot simulate command config set-param name=temperature value=0.7
+    tzurot simulate autocomplete chat personality=lil
+    tzurot simulate modal wallet-set:openai api_key=sk-...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tzurot.dev import simulator
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    simulate = subparsers.add_parser("simulate", help="send signed test interactions to `dev`")
+    simulate.add_argument("--url", default=simulator.DEFAULT_URL, help="interactions endpoint URL")
+    simulate.add_argument("--user-id", default=simulator.Identity.user_id)
+    simulate.add_argument("--username", default=simulator.Identity.username)
+    simulate.add_argument("--channel-id", default=simulator.Identity.channel_id)
+    simulate.add_argument("--guild-id", default=None, help="send from a server (default: DM)")
+    simulate.add_argument("--locale", default=simulator.Identity.locale)
+    actions = simulate.add_subparsers(dest="action", required=True)
+    actions.add_parser("ping", help="a PING (expects PONG)")
+    chat = actions.add_parser("chat", help="/chat PERSONALITY MESSAGE")
+    chat.add_argument("personality")
+    chat.add_argument("message")
+    command = actions.add_parser("command", help="any command: NAME [SUBCOMMAND] [opt=value...]")
+    command.add_argument("name")
+    command.add_argument("args", nargs="*")
+    complete = actions.add_parser(
+        "autocomplete", help="NAME [SUBCOMMAND] [opt=value...] opt=typed (the last is focused)"
+    )
+    complete.add_argument("name")
+    complete.add_argument("args", nargs="+")
+    modal = actions.add_parser("modal", help="a modal submit: CUSTOM_ID [field=value...]")
+    modal.add_argument("custom_id")
+    modal.add_argument("fields", nargs="*")
+    simulate.set_defaults(handler=run)
+
+
+def build_payload(args: argparse.Namespace) -> dict:
+    who = simulator.Identity(
+        user_id=args.user_id,
+        username=args.username,
+        channel_id=args.channel_id,
+        guild_id=args.guild_id,
+        locale=args.locale,
+    )
+    if args.action == "ping":
+        return simulator.interaction(simulator.PING, who)
+    if args.action == "chat":
+        data = simulator.command_data(
+            "chat", [f"personality={args.personality}", f"message={args.message}"]
+        )
+        return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
+    if args.action == "command":
+        data = simulator.command_data(args.name, args.args)
+        return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
+    if args.action == "autocomplete":
+        focused = args.args[-1].partition("=")[0]
+        data = simulator.command_data(args.name, args.args, focused=focused)
+        return simulator.interaction(simulator.AUTOCOMPLETE, who, data)
+    fields = {}
+    for word in args.fields:
+        key, sep, value = word.partition("=")
+        if not sep:
+            raise simulator.SimulateError(f"modal fields are field=value, got {word!r}")
+        fields[key] = value
+    data = simulator.modal_data(args.custom_id, fields)
+    return simulator.interaction(simulator.MODAL_SUBMIT, who, data)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tzurot.dev.keys import load_signing_key
+
+    payload = build_payload(args)
+    reply = simulator.post(args.url, payload, load_signing_key())
+    print(f"HTTP {reply.status}")
+    answer = reply.json()
+    print(json.dumps(answer, indent=2) if answer is not None else reply.body)
+    return 0 if 200 <= reply.status < 300 else 1

@@ -1,0 +1,276 @@
+"""The local stack behind `tzurot dev`: parts that start in order and stop in reverse.
+
+Each part does one thing and may export environment variables, which later parts and the
+handlers read exactly as they would in Lambda (the process environment). New parts (workers
+polling the local queues, a Discord sink) are added by composing another Part; nothing here
+needs rewriting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tzurot.errors import TzurotError
+
+DEFAULT_PORT = 8787
+REGION = "us-east-1"
+QUEUES = ("generate", "image")
+MAX_RECEIVES = 3  # deliveries before a message moves to its dead-letter queue
+VISIBILITY_TIMEOUT_SECONDS = 180
+
+
+class StackError(TzurotError):
+    """A part of the local stack could not start."""
+
+
+class Part(Protocol):
+    name: str
+
+    def start(self, stack: LocalStack) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class LocalStack:
+    parts: list[Part]
+    # What each part reports once running, in start order (`tzurot dev` prints these).
+    lines: list[str] = field(default_factory=list)
+    _started: list[Part] = field(default_factory=list)
+
+    def export(self, **variables: str) -> None:
+        """Set environment variables for this process (handlers read them like Lambda's)."""
+        os.environ.update(variables)
+
+    def report(self, line: str) -> None:
+        self.lines.append(line)
+
+    def start(self) -> None:
+        try:
+            for part in self.parts:
+                part.start(self)
+                self._started.append(part)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        while self._started:
+            part = self._started.pop()
+            with suppress(Exception):
+                part.stop()
+
+    def get(self, kind: type) -> Any:
+        return next(part for part in self.parts if isinstance(part, kind))
+
+    @contextmanager
+    def running(self) -> Iterator[LocalStack]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+def _bind(port: int) -> socket.socket:
+    """A listening-ready loopback socket (port 0: any free one), or a one-line error."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise StackError(f"port {port} on 127.0.0.1 is in use; choose another") from None
+    return sock
+
+
+class Database:
+    """Embedded PostgreSQL (unless DATABASE_URL is set), migrated to the latest schema."""
+
+    name = "database"
+
+    def start(self, stack: LocalStack) -> None:
+        from tzurot.db.connection import connect, database_url
+        from tzurot.db.migrations import Migrator
+
+        database_url()  # starts the embedded server when DATABASE_URL is unset
+        with connect() as conn:
+            applied = Migrator(conn).migrate()
+        if os.environ.get("DATABASE_URL", "").strip():
+            stack.report("database: PostgreSQL from DATABASE_URL")
+        else:
+            from tzurot.db.embedded import STATE_DIR
+
+            stack.report(f"database: embedded PostgreSQL (data in {STATE_DIR / 'pgdata'})")
+        stack.report(f"migrations: {len(applied)} applied now, schema up to date")
+
+    def stop(self) -> None:
+        from tzurot.db.connection import reset_shared_connection
+
+        reset_shared_connection()
+
+
+class AwsEmulator:
+    """moto's server mode on loopback: the SQS queues (each with a DLQ) and a KMS key.
+
+    Exports AWS_ENDPOINT_URL so every boto3 client in the process talks to it, dummy
+    credentials so nothing can reach a real account, and the queue URLs and KMS key id.
+    State lives in memory: it starts empty each time.
+    """
+
+    name = "aws"
+
+    def __init__(self, port: int = 0):
+        self.port = port
+        self.endpoint_url = ""
+        self.queue_urls: dict[str, str] = {}
+        self.dlq_urls: dict[str, str] = {}
+        self.kms_key_id = ""
+        self._server: Any = None
+
+    def start(self, stack: LocalStack) -> None:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        # werkzeug (under moto) prints a line per request; the queue pollers would flood it.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        _bind(self.port).close()  # moto would hang on a port in use; fail clearly instead
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        stack.export(
+            AWS_ENDPOINT_URL=self.endpoint_url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION,
+        )
+        self._create_resources()
+        stack.export(
+            GENERATE_QUEUE_URL=self.queue_urls["generate"],
+            IMAGE_QUEUE_URL=self.queue_urls["image"],
+            KMS_KEY_ID=self.kms_key_id,
+            TZUROT_JOB_MAX_RECEIVES=str(MAX_RECEIVES),  # the workers' "last receive" matches
+        )
+        # Clients cached before this point would talk to another endpoint.
+        from tzurot.discord import sealing
+        from tzurot.jobs import queue
+
+        queue.reset_client()
+        sealing.reset_client()
+        stack.report(f"aws: moto on {self.endpoint_url} (SQS, KMS)")
+        for kind in QUEUES:
+            stack.report(f"queue {kind}: {self.queue_urls[kind]} (DLQ after {MAX_RECEIVES})")
+        stack.report(f"kms key: {self.kms_key_id}")
+
+    def _create_resources(self) -> None:
+        import json
+
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=REGION)
+        for kind in QUEUES:
+            dlq = sqs.create_queue(QueueName=f"tzurot-{kind}-dlq")["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}
+            self.dlq_urls[kind] = dlq
+            self.queue_urls[kind] = sqs.create_queue(
+                QueueName=f"tzurot-{kind}",
+                Attributes={
+                    "RedrivePolicy": json.dumps(redrive),
+                    "VisibilityTimeout": str(VISIBILITY_TIMEOUT_SECONDS),
+                },
+            )["QueueUrl"]
+        kms = boto3.client("kms", endpoint_url=self.endpoint_url, region_name=REGION)
+        key = kms.create_key(Description="tzurot dev: wraps the app master key")
+        self.kms_key_id = key["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName="alias/tzurot-dev", TargetKeyId=self.kms_key_id)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+class DiscordKey:
+    """The key requests are verified with: DISCORD_PUBLIC_KEY, or the dev key pair."""
+
+    name = "discord-key"
+
+    def __init__(self, state_dir: Path | None = None):
+        self.state_dir = state_dir
+        self.path: Path | None = None  # the dev private key, when the dev pair is in use
+
+    def start(self, stack: LocalStack) -> None:
+        from tzurot.dev.keys import key_path, load_or_create_signing_key, public_key_hex
+
+        if os.environ.get("DISCORD_PUBLIC_KEY", "").strip():
+            stack.report("discord public key: from DISCORD_PUBLIC_KEY")
+            return
+        self.path = key_path(self.state_dir)
+        public = public_key_hex(load_or_create_signing_key(self.path))
+        stack.export(DISCORD_PUBLIC_KEY=public)
+        stack.report(f"discord public key (dev pair, private half in {self.path}): {public}")
+
+    def stop(self) -> None:
+        pass
+
+
+class InteractionsServer:
+    """uvicorn serving the interactions ASGI app on 127.0.0.1."""
+
+    name = "interactions"
+
+    def __init__(self, port: int = DEFAULT_PORT):
+        self.port = port
+        self.url = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    def start(self, stack: LocalStack) -> None:
+        import uvicorn
+
+        from tzurot.dev.asgi import create_app
+        from tzurot.discord.endpoint import reset_default_endpoint
+
+        reset_default_endpoint()  # read the environment the earlier parts exported
+        self._socket = _bind(self.port)
+        port = self._socket.getsockname()[1]
+        config = uvicorn.Config(create_app(), log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._socket])),
+            name="interactions",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise StackError("the interactions server did not start")
+            time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{port}/interactions"
+        stack.report(f"interactions: POST {self.url}")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None

@@ -1,0 +1,250 @@
+"""The interactions endpoint: one core behind the Lambda Function URL and the local ASGI app.
+
+`InteractionEndpoint.handle(headers, raw_body)` returns (status, headers, body). Order matters:
+size (413) before any verification work, the signature (401, no detail, nothing queried or
+enqueued) before parsing, then the body's shape (400), then routing. Nothing slow runs here:
+PING, autocomplete and modals are answered inline; everything else becomes one job on a queue and
+a deferred response, which the worker later edits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from tzurot.discord import interaction as kinds
+from tzurot.discord import modals, responses
+from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
+from tzurot.discord.definitions import COMMANDS, PROVIDERS
+from tzurot.discord.interaction import CommandPath, Interaction
+from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
+from tzurot.errors import TzurotError
+from tzurot.logs import get_logger
+
+if TYPE_CHECKING:
+    from tzurot.discord.sealing import Sealer
+    from tzurot.jobs.model import Job
+
+MAX_BODY_BYTES = 1 << 20  # 1 MiB; Discord's interactions are a few KB
+SIGNATURE_HEADER = "x-signature-ed25519"
+TIMESTAMP_HEADER = "x-signature-timestamp"
+JSON_HEADERS = {"content-type": "application/json"}
+
+UNKNOWN_COMMAND = "Sorry, I don't know that command. Try `/help` to see what I can do."
+EXPIRED_COMPONENT = "That button or form has expired. Please run the command again."
+TRY_AGAIN = "Sorry, I couldn't start that just now. Please try again in a moment."
+NO_KEY_ENTERED = "No key was entered, so nothing changed."
+KEY_TOO_LONG = "That is longer than any API key I know, so nothing changed."
+UNKNOWN_PROVIDER = "Please pick a provider from the list."
+
+logger = get_logger("interactions")
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(status, JSON_HEADERS, json.dumps(payload, separators=(",", ":")).encode())
+
+
+UNAUTHORIZED = HttpResponse(401)
+BAD_REQUEST = HttpResponse(400, JSON_HEADERS, b'{"error":"bad request"}')
+TOO_LARGE = HttpResponse(413, JSON_HEADERS, b'{"error":"request body too large"}')
+
+
+class InteractionEndpoint:
+    def __init__(
+        self,
+        *,
+        public_key: str | None,
+        send_job: Callable[[Job], Any],
+        seal: Sealer,
+        personalities: Callable[[str], list[tuple[str, str]]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self._verifier: SignatureVerifier | None = None
+        if public_key:
+            try:
+                self._verifier = verifier_for(public_key)
+            except InvalidPublicKey as exc:
+                logger.error(str(exc))  # every request will get 401 until it is fixed
+        else:
+            logger.error("DISCORD_PUBLIC_KEY is not set; every request gets 401")
+        self._send_job = send_job
+        self._seal = seal
+        self._personalities = personalities or PersonalityChoices()
+        self._clock = clock
+
+    def handle(self, headers: Mapping[str, str], raw_body: bytes | None) -> HttpResponse:
+        """`raw_body` None means the adapter could not decode it (it then fails verification)."""
+        if raw_body is not None and len(raw_body) > MAX_BODY_BYTES:
+            return TOO_LARGE
+        if raw_body is None or self._verifier is None:
+            return UNAUTHORIZED
+        lowered = {key.lower(): value for key, value in headers.items()}
+        if not self._verifier.verify(
+            lowered.get(SIGNATURE_HEADER), lowered.get(TIMESTAMP_HEADER), raw_body, self._clock()
+        ):
+            return UNAUTHORIZED
+        try:
+            interaction = Interaction.model_validate_json(raw_body)
+        except ValidationError:
+            return BAD_REQUEST
+        if interaction.type not in kinds.KNOWN_TYPES:
+            return BAD_REQUEST
+        if interaction.type == kinds.PING:
+            return _json(responses.pong())
+        if interaction.invoker is None:
+            return BAD_REQUEST  # every user-made interaction names its user
+        return _json(self.route(interaction))
+
+    def route(self, interaction: Interaction) -> dict[str, Any]:
+        if interaction.type == kinds.APPLICATION_COMMAND_AUTOCOMPLETE:
+            return self._autocomplete(interaction)
+        if interaction.type == kinds.APPLICATION_COMMAND:
+            return self._command(interaction)
+        if interaction.type == kinds.MODAL_SUBMIT:
+            return self._modal_submit(interaction)
+        # MESSAGE_COMPONENT: this app sends no components, so any click is a stale one.
+        return responses.message(EXPIRED_COMPONENT)
+
+    def _autocomplete(self, interaction: Interaction) -> dict[str, Any]:
+        path = interaction.command_path()
+        command = COMMANDS.get(path.name) if path else None
+        if path is None or command is None or path.focused is None:
+            return responses.autocomplete([])
+        option = command.option(path.subcommand, path.focused)
+        typed = path.options.get(path.focused)
+        query = typed if isinstance(typed, str) else ""
+        if option is not None and option.autocomplete == "personality":
+            return responses.autocomplete(self._personalities(query))
+        if option is not None and option.autocomplete == "timezone":
+            return responses.autocomplete(timezone_choices(query))
+        return responses.autocomplete([])
+
+    def _command(self, interaction: Interaction) -> dict[str, Any]:
+        path = interaction.command_path()
+        if path is None or not _is_known(path):
+            return responses.message(UNKNOWN_COMMAND)
+        if (path.name, path.subcommand) == ("wallet", "set"):
+            provider = path.options.get("provider")
+            if provider not in PROVIDERS:
+                return responses.message(UNKNOWN_PROVIDER)
+            return modals.wallet_key_modal(provider)
+        if (path.name, path.subcommand) == ("config", "edit-advanced"):
+            personality = path.options.get("personality")
+            return modals.advanced_parameters_modal(
+                personality.strip() if isinstance(personality, str) else None
+            )
+        return self._enqueue(interaction, options=path.options)
+
+    def _modal_submit(self, interaction: Interaction) -> dict[str, Any]:
+        data = interaction.data
+        target = modals.parse_target(data.custom_id if data else None)
+        if data is None or target is None:
+            return responses.message(EXPIRED_COMPONENT)
+        if target.kind == modals.WALLET_SET:
+            key = (modals.field_value(data.components, modals.API_KEY_FIELD) or "").strip()
+            if not key:
+                return responses.message(NO_KEY_ENTERED)
+            if len(key) > modals.MAX_KEY_LENGTH:
+                return responses.message(KEY_TOO_LONG)
+            return self._enqueue_wallet_key(interaction, target.argument, key)
+        text = modals.field_value(data.components, modals.ADVANCED_FIELD) or ""
+        options: dict[str, str] = {modals.ADVANCED_FIELD: text.strip()}
+        if target.argument:
+            options["personality"] = target.argument
+        return self._enqueue(
+            interaction,
+            source="modal",
+            command="config",
+            subcommand="edit-advanced",
+            options=options,
+        )
+
+    def _enqueue_wallet_key(
+        self, interaction: Interaction, provider: str, key: str
+    ) -> dict[str, Any]:
+        from tzurot.discord.sealing import SealingFailed
+
+        user = interaction.invoker
+        assert user is not None  # checked in handle()
+        try:
+            sealed = self._seal(
+                key, user_id=user.id, provider=provider, interaction_id=interaction.id
+            )
+        except SealingFailed as exc:
+            logger.error("could not seal wallet key", extra=_context(interaction, str(exc)))
+            return responses.message(TRY_AGAIN)
+        return self._enqueue(
+            interaction,
+            source="modal",
+            command="wallet",
+            subcommand="set",
+            options={"provider": provider},
+            sealed_key=sealed,
+        )
+
+    def _enqueue(self, interaction: Interaction, **job_fields: Any) -> dict[str, Any]:
+        from tzurot.jobs.model import Job
+
+        job = Job.from_interaction(interaction, **job_fields)
+        try:
+            self._send_job(job)
+        except TzurotError as exc:
+            logger.error("could not enqueue job", extra=_context(interaction, str(exc)))
+            return responses.message(TRY_AGAIN)
+        return responses.deferred(ephemeral=job.ephemeral)
+
+
+def _is_known(path: CommandPath) -> bool:
+    command = COMMANDS.get(path.name)
+    if command is None:
+        return False
+    has_subcommands = any(option.type == 1 for option in command.options)
+    if has_subcommands:
+        return path.subcommand is not None and command.subcommand(path.subcommand) is not None
+    return path.subcommand is None
+
+
+def _context(interaction: Interaction, error: str) -> dict[str, Any]:
+    return {"interaction_id": interaction.id, "error": error}
+
+
+_default: InteractionEndpoint | None = None
+
+
+def default_endpoint() -> InteractionEndpoint:
+    """The container's endpoint, configured from the environment on first use."""
+    global _default
+    if _default is None:
+        import os
+
+        from tzurot.discord.sealing import KmsSealer
+        from tzurot.jobs.queue import JobQueue
+
+        _default = InteractionEndpoint(
+            public_key=os.environ.get("DISCORD_PUBLIC_KEY", "").strip() or None,
+            send_job=JobQueue.from_env().send,
+            seal=KmsSealer(),
+        )
+    return _default
+
+
+def reset_default_endpoint() -> None:
+    """Forget the configured endpoint (the dev stack and tests change the environment)."""
+    global _default
+    _default = None
+
+
+def handle(headers: Mapping[str, str], raw_body: bytes | None) -> HttpResponse:
+    return default_endpoint().handle(headers, raw_body)

@@ -1,0 +1,69 @@
+"""Sending jobs to SQS: the generate queue or the image queue, per the command's definition.
+
+The boto3 client is created on first send and reused for the life of the container; boto3 is
+imported only then, so PING and autocomplete never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tzurot.errors import TzurotError
+
+if TYPE_CHECKING:
+    from tzurot.jobs.model import Job
+
+_sqs_client: Any = None
+
+
+class QueueUnavailable(TzurotError):
+    """The job could not be handed to SQS (queue not configured, unreachable, or refused)."""
+
+
+def sqs_client() -> Any:
+    """The container's SQS client (honours AWS_ENDPOINT_URL and the region variables)."""
+    global _sqs_client
+    if _sqs_client is None:
+        import boto3
+
+        _sqs_client = boto3.client("sqs")
+    return _sqs_client
+
+
+def reset_client() -> None:
+    """Forget the cached client (tests that switch between moto instances)."""
+    global _sqs_client
+    _sqs_client = None
+
+
+class JobQueue:
+    def __init__(self, urls: Mapping[str, str | None], client: Any = None):
+        self._urls = dict(urls)
+        self._client = client
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> JobQueue:
+        env = os.environ if env is None else env
+        return cls(
+            {
+                "generate": env.get("GENERATE_QUEUE_URL", "").strip() or None,
+                "image": env.get("IMAGE_QUEUE_URL", "").strip() or None,
+            }
+        )
+
+    def send(self, job: Job) -> str:
+        """Enqueue `job`; returns the SQS message id."""
+        url = self._urls.get(job.queue)
+        if not url:
+            raise QueueUnavailable(f"no queue configured for {job.queue} jobs")
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self._client or sqs_client()
+        try:
+            reply = client.send_message(QueueUrl=url, MessageBody=job.to_message())
+        except (BotoCoreError, ClientError) as exc:
+            # The botocore message names the operation and error code, never the body.
+            raise QueueUnavailable(f"could not enqueue {job.queue} job: {exc}") from None
+        return reply["MessageId"]

@@ -1,0 +1,96 @@
+"""Test support for the interactions endpoint: a signing Discord stand-in and recording doubles.
+
+Bodies are built by tzurot.dev.simulator (the same builder `tzurot simulate` uses).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from tzurot.dev import simulator
+from tzurot.dev.keys import public_key_hex, sign
+from tzurot.discord.endpoint import InteractionEndpoint
+from tzurot.discord.sealing import SealingFailed
+from tzurot.jobs.queue import QueueUnavailable
+
+SIGNING_KEY = SigningKey(bytes(range(32)))  # fixed: tests are reproducible
+PUBLIC_KEY = public_key_hex(SIGNING_KEY)
+GUILD = simulator.Identity(guild_id="200000000000000001", channel_id="200000000000000002")
+DM = simulator.Identity()
+
+
+def signed(payload: dict | bytes, *, key: SigningKey = SIGNING_KEY, at: float | None = None):
+    """(headers, raw body) as Discord would send them."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    timestamp = str(int(time.time() if at is None else at))
+    headers = {
+        "X-Signature-Ed25519": sign(key, timestamp, body),
+        "X-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
+    return headers, body
+
+
+def command(name: str, *args: str, who: simulator.Identity = GUILD) -> dict:
+    data = simulator.command_data(name, list(args))
+    return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
+
+
+def autocomplete(name: str, *args: str, who: simulator.Identity = GUILD) -> dict:
+    focused = args[-1].partition("=")[0]
+    data = simulator.command_data(name, list(args), focused=focused)
+    return simulator.interaction(simulator.AUTOCOMPLETE, who, data)
+
+
+def modal_submit(custom_id: str, who: simulator.Identity = GUILD, **fields: str) -> dict:
+    data = simulator.modal_data(custom_id, fields)
+    return simulator.interaction(simulator.MODAL_SUBMIT, who, data)
+
+
+@dataclass
+class Recorder:
+    """Stands in for the queue, the sealer and the personality lookup; records every call."""
+
+    jobs: list = field(default_factory=list)
+    sealed: list[dict[str, Any]] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)
+    queue_down: bool = False
+    kms_down: bool = False
+    names: list[tuple[str, str]] = field(default_factory=list)
+
+    def send_job(self, job) -> str:
+        if self.queue_down:
+            raise QueueUnavailable("could not enqueue generate job: connection refused")
+        self.jobs.append(job)
+        return f"msg-{len(self.jobs)}"
+
+    def seal(self, secret: str, *, user_id: str, provider: str, interaction_id: str) -> str:
+        if self.kms_down:
+            raise SealingFailed("KMS could not encrypt the submitted key (EndpointConnectionError)")
+        self.sealed.append(
+            {"secret": secret, "user_id": user_id, "provider": provider, "id": interaction_id}
+        )
+        return f"sealed-{len(self.sealed)}"
+
+    def personalities(self, query: str) -> list[tuple[str, str]]:
+        self.lookups.append(query)
+        return [n for n in self.names if query.casefold() in n[0].casefold()]
+
+    def endpoint(self, public_key: str | None = PUBLIC_KEY, **kwargs) -> InteractionEndpoint:
+        return InteractionEndpoint(
+            public_key=public_key,
+            send_job=self.send_job,
+            seal=self.seal,
+            personalities=self.personalities,
+            **kwargs,
+        )
+
+    @property
+    def touched(self) -> bool:
+        """Whether anything was enqueued, sealed or queried."""
+        return bool(self.jobs or self.sealed or self.lookups)

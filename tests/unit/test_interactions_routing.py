@@ -1,0 +1,442 @@
+"""Routing after a valid signature: responses (checked against Discord's schema), the jobs they
+enqueue, polite answers for what the app does not know, 400 for what Discord would never send."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.fakes.discord_spec import response_errors
+from tests.fakes.interactions import (
+    DM,
+    GUILD,
+    Recorder,
+    autocomplete,
+    command,
+    modal_submit,
+    signed,
+)
+from tzurot.dev import simulator
+from tzurot.discord import endpoint as ep
+from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
+from tzurot.jobs.model import Job
+
+
+def call(recorder: Recorder, payload: dict | bytes):
+    headers, body = signed(payload)
+    response = recorder.endpoint().handle(headers, body)
+    return response.status, (json.loads(response.body) if response.body else None)
+
+
+@pytest.fixture
+def valid(specs_dir):
+    def check(body: dict) -> dict:
+        assert response_errors(specs_dir, body) == []
+        return body
+
+    return check
+
+
+def expected_job(payload: dict, **fields) -> dict:
+    user = (payload.get("member") or {}).get("user") or payload["user"]
+    millis = (int(payload["id"]) >> 22) + 1_420_070_400_000
+    job = {
+        "version": 1,
+        "source": "command",
+        "interaction_id": payload["id"],
+        "interaction_token": payload["token"],
+        "application_id": payload["application_id"],
+        "user_id": user["id"],
+        "username": user["username"],
+        "channel_id": payload["channel_id"],
+        "locale": "en-US",
+        "attachment_size_limit": 10 * 1024 * 1024,
+        "created_at": datetime.fromtimestamp(millis / 1000, UTC).isoformat().replace("+00:00", "Z"),
+    }
+    if payload.get("guild_id"):
+        job["guild_id"] = payload["guild_id"]
+    return job | fields
+
+
+def test_chat_in_a_server_defers_publicly_and_enqueues_one_generate_job(valid):
+    recorder = Recorder()
+    payload = command("chat", "personality=lilith", "message=hello there")
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 5})
+    assert [json.loads(job.to_message()) for job in recorder.jobs] == [
+        expected_job(
+            payload,
+            queue="generate",
+            command="chat",
+            options={"personality": "lilith", "message": "hello there"},
+            ephemeral=False,
+        )
+    ]
+
+
+def test_imagine_goes_to_the_image_queue(valid):
+    recorder = Recorder()
+    payload = command("imagine", "prompt=a red fox", "size=1792x1024", who=DM)
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 5})
+    assert json.loads(recorder.jobs[0].to_message()) == expected_job(
+        payload,
+        queue="image",
+        command="imagine",
+        options={"prompt": "a red fox", "size": "1792x1024"},
+        ephemeral=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "subcommand", "options"),
+    [
+        (("wallet", "list"), "list", {}),
+        (("wallet", "remove", "provider=anthropic"), "remove", {"provider": "anthropic"}),
+        (("wallet", "test", "provider=google"), "test", {"provider": "google"}),
+        (("config", "show"), "show", {}),
+        (
+            ("config", "set-param", "name=temperature", "value=0.7", "personality=lilith"),
+            "set-param",
+            {"name": "temperature", "value": 0.7, "personality": "lilith"},
+        ),
+        (
+            ("config", "set-model", "provider=openrouter", "model=openai/gpt-4o-mini"),
+            "set-model",
+            {"provider": "openrouter", "model": "openai/gpt-4o-mini"},
+        ),
+        (("config", "reset"), "reset", {}),
+        (("timezone", "set", "zone=Europe/London"), "set", {"zone": "Europe/London"}),
+        (("timezone", "get"), "get", {}),
+        (("usage", "period=week"), None, {"period": "week"}),
+        (("admin", "usage", "period=month"), "usage", {"period": "month"}),
+        (("help",), None, {}),
+    ],
+)
+def test_private_commands_defer_ephemerally(valid, args, subcommand, options):
+    recorder = Recorder()
+    payload = command(*args)
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 5, "data": {"flags": 64}})
+    fields = {"queue": "generate", "command": args[0], "options": options, "ephemeral": True}
+    if subcommand:
+        fields["subcommand"] = subcommand
+    assert [json.loads(job.to_message()) for job in recorder.jobs] == [
+        expected_job(payload, **fields)
+    ]
+
+
+def test_personality_info_is_public():
+    recorder = Recorder()
+    assert call(recorder, command("personality", "info", "name=lilith")) == (200, {"type": 5})
+    assert (recorder.jobs[0].command, recorder.jobs[0].subcommand) == ("personality", "info")
+
+
+def test_ping_pongs(valid):
+    recorder = Recorder()
+    assert call(recorder, simulator.interaction(simulator.PING, DM)) == (200, valid({"type": 1}))
+    assert not recorder.touched
+
+
+def test_wallet_set_opens_a_modal_with_one_short_input(valid):
+    recorder = Recorder()
+    status, body = call(recorder, command("wallet", "set", "provider=openai"))
+    assert status == 200
+    assert valid(body) == {
+        "type": 9,
+        "data": {
+            "custom_id": "wallet-set:openai",
+            "title": "Your OpenAI API key",
+            "components": [
+                {
+                    "type": 18,
+                    "label": "API key",
+                    "description": "Stored encrypted and used only for your own requests.",
+                    "component": {
+                        "type": 4,
+                        "custom_id": "api_key",
+                        "style": 1,
+                        "required": True,
+                        "placeholder": "paste your OpenAI key",
+                        "min_length": 8,
+                        "max_length": 512,
+                    },
+                }
+            ],
+        },
+    }
+    assert not recorder.touched
+
+
+def test_config_edit_advanced_opens_an_empty_paragraph_modal(valid):
+    recorder = Recorder()
+    status, body = call(recorder, command("config", "edit-advanced", "personality=lilith"))
+    assert status == 200
+    valid(body)
+    assert body["type"] == 9
+    assert body["data"]["custom_id"] == "config-advanced:lilith"
+    assert body["data"]["title"] == "Advanced: lilith"
+    field = body["data"]["components"][0]["component"]
+    assert (field["style"], field["required"], "value" in field) == (2, False, False)
+    assert not recorder.touched
+    _, defaults = call(recorder, command("config", "edit-advanced"))
+    assert defaults["data"]["custom_id"] == "config-advanced:"
+    assert defaults["data"]["title"] == "Advanced parameters (defaults)"
+
+
+def test_wallet_modal_submit_seals_the_key_and_enqueues_only_the_blob(valid):
+    recorder = Recorder()
+    key = "sk-proj-abcdefghijklmnop1234567890"
+    payload = modal_submit("wallet-set:openai", api_key=f"  {key}\n")
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 5, "data": {"flags": 64}})
+    assert recorder.sealed == [
+        {"secret": key, "user_id": GUILD.user_id, "provider": "openai", "id": payload["id"]}
+    ]
+    message = recorder.jobs[0].to_message()
+    assert key not in message
+    assert json.loads(message) == expected_job(
+        payload,
+        queue="generate",
+        source="modal",
+        command="wallet",
+        subcommand="set",
+        options={"provider": "openai"},
+        ephemeral=True,
+        sealed_key="sealed-1",
+    )
+    assert key not in repr(recorder.jobs[0]) and payload["token"] not in repr(recorder.jobs[0])
+
+
+def test_wallet_modal_in_action_row_layout_is_read_too():
+    recorder = Recorder()
+    payload = modal_submit("wallet-set:elevenlabs")
+    payload["data"]["components"] = [
+        {"type": 1, "components": [{"type": 4, "custom_id": "api_key", "value": "sk_0123456789"}]}
+    ]
+    assert call(recorder, payload) == (200, {"type": 5, "data": {"flags": 64}})
+    assert recorder.sealed[0]["secret"] == "sk_0123456789"
+
+
+def test_config_advanced_submit_enqueues_the_text():
+    recorder = Recorder()
+    payload = modal_submit(
+        "config-advanced:lilith", advanced_parameters=' {"frequencyPenalty": 0.5} '
+    )
+    assert call(recorder, payload) == (200, {"type": 5, "data": {"flags": 64}})
+    job = recorder.jobs[0]
+    assert (job.source, job.command, job.subcommand) == ("modal", "config", "edit-advanced")
+    assert job.options == {
+        "advanced_parameters": '{"frequencyPenalty": 0.5}',
+        "personality": "lilith",
+    }
+    cleared = modal_submit("config-advanced:", advanced_parameters="")
+    call(recorder, cleared)
+    assert recorder.jobs[1].options == {"advanced_parameters": ""}
+
+
+POLITE = {"flags": 64, "allowed_mentions": {"parse": []}}
+
+
+@pytest.mark.parametrize(
+    ("payload", "text"),
+    [
+        (modal_submit("wallet-set:openai", api_key="   "), ep.NO_KEY_ENTERED),
+        (modal_submit("wallet-set:openai", api_key="k" * 513), ep.KEY_TOO_LONG),
+        (modal_submit("wallet-set:myspace", api_key="sk-whatever-123"), ep.EXPIRED_COMPONENT),
+        (modal_submit("someone-elses-modal", x="y"), ep.EXPIRED_COMPONENT),
+        (command("wallet", "set", "provider=myspace"), ep.UNKNOWN_PROVIDER),
+    ],
+)
+def test_bad_modal_inputs_get_a_polite_private_message(valid, payload, text):
+    recorder = Recorder()
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 4, "data": {"content": text, **POLITE}})
+    assert not recorder.touched
+
+
+def test_unknown_commands_and_subcommands_are_polite_not_errors(valid):
+    recorder = Recorder()
+    unknown = command("help")
+    unknown["data"]["name"] = "dance"
+    no_sub = command("help")
+    no_sub["data"]["name"] = "wallet"
+    bad_sub = command("wallet", "list")
+    bad_sub["data"]["options"][0]["name"] = "steal"
+    stray_sub = command("help")
+    stray_sub["data"]["options"] = [{"name": "x", "type": 1, "options": []}]
+    for payload in (unknown, no_sub, bad_sub, stray_sub):
+        status, body = call(recorder, payload)
+        assert (status, valid(body)) == (
+            200,
+            {"type": 4, "data": {"content": ep.UNKNOWN_COMMAND, **POLITE}},
+        )
+    assert not recorder.touched
+
+
+def test_component_clicks_are_answered_as_expired(valid):
+    recorder = Recorder()
+    payload = simulator.interaction(3, GUILD, {"custom_id": "old-button", "component_type": 2})
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (
+        200,
+        {"type": 4, "data": {"content": ep.EXPIRED_COMPONENT, **POLITE}},
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b"null",
+        b'{"type": 1}',
+        b'{"id": "1", "application_id": "2", "type": "ping", "token": "t"}',
+        b'{"id": "abc", "application_id": "2", "type": 1, "token": "t"}',
+        b'{"id": "1", "application_id": "2", "type": 1, "token": ""}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+)
+def test_malformed_bodies_are_400(body):
+    recorder = Recorder()
+    assert call(recorder, body) == (400, {"error": "bad request"})
+    assert not recorder.touched
+
+
+@pytest.mark.parametrize("kind", [0, 6, 99, -1])
+def test_unknown_interaction_types_are_400(kind):
+    recorder = Recorder()
+    payload = command("chat", "personality=a", "message=b")
+    payload["type"] = kind
+    assert call(recorder, payload) == (400, {"error": "bad request"})
+    assert not recorder.touched
+
+
+def test_a_command_without_a_user_is_400():
+    recorder = Recorder()
+    payload = command("chat", "personality=a", "message=b")
+    del payload["member"]
+    assert call(recorder, payload) == (400, {"error": "bad request"})
+    assert not recorder.touched
+
+
+def test_queue_outage_gets_a_polite_retry_message(valid):
+    recorder = Recorder(queue_down=True)
+    status, body = call(recorder, command("chat", "personality=lilith", "message=hi"))
+    assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
+
+
+def test_kms_outage_on_wallet_submit_enqueues_nothing(valid):
+    recorder = Recorder(kms_down=True)
+    status, body = call(recorder, modal_submit("wallet-set:openai", api_key="sk-abcdefgh12345"))
+    assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
+    assert recorder.jobs == []
+
+
+# --- autocomplete ---------------------------------------------------------------------------
+
+
+def test_personality_autocomplete_uses_the_lookup(valid):
+    recorder = Recorder(names=[("Lilith", "lilith"), ("lil (Lilith)", "lilith"), ("Bob", "bob")])
+    status, body = call(recorder, autocomplete("chat", "personality=LIL"))
+    assert (status, valid(body)) == (
+        200,
+        {
+            "type": 8,
+            "data": {
+                "choices": [
+                    {"name": "Lilith", "value": "lilith"},
+                    {"name": "lil (Lilith)", "value": "lilith"},
+                ]
+            },
+        },
+    )
+    # Every personality option autocompletes from the same source.
+    for args in (
+        ("imagine", "prompt=x", "personality=b"),
+        ("config", "show", "personality=b"),
+        ("personality", "info", "name=b"),
+    ):
+        assert call(recorder, autocomplete(*args))[1]["data"]["choices"] == [
+            {"name": "Bob", "value": "bob"}
+        ]
+    assert recorder.lookups == ["LIL", "b", "b", "b"]
+    assert recorder.jobs == []
+
+
+def test_timezone_autocomplete_needs_no_database(valid):
+    recorder = Recorder()
+    status, body = call(recorder, autocomplete("timezone", "set", "zone=new y"))
+    assert (status, valid(body)) == (
+        200,
+        {
+            "type": 8,
+            "data": {"choices": [{"name": "America/New_York", "value": "America/New_York"}]},
+        },
+    )
+    assert not recorder.touched
+
+
+def test_autocomplete_of_a_non_autocomplete_option_is_empty(valid):
+    recorder = Recorder()
+    assert call(recorder, autocomplete("chat", "message=hi")) == (
+        200,
+        valid({"type": 8, "data": {"choices": []}}),
+    )
+    assert not recorder.touched
+
+
+def test_timezone_choices_rank_prefix_then_substring_and_cap_at_25():
+    assert timezone_choices("london") == [("Europe/London", "Europe/London")]
+    assert timezone_choices("utc")[0] == ("UTC", "UTC")
+    europe = timezone_choices("europe/")
+    assert len(europe) == 25 and all(name.startswith("Europe/") for name, _ in europe)
+    # City prefixes (Europe/Berlin) rank before zones that merely contain "ber" (Cambridge?).
+    ranked = [name for name, _ in timezone_choices("ber")]
+    first_contains = next(
+        i for i, n in enumerate(ranked) if not n.rpartition("/")[2].startswith("Ber")
+    )
+    assert ranked.index("Europe/Berlin") < first_contains
+    assert all(not n.rpartition("/")[2].startswith("Ber") for n in ranked[first_contains:])
+    assert timezone_choices("")[0] == ("UTC", "UTC")
+    assert timezone_choices("no-such-zone-anywhere") == []
+
+
+def test_personality_cache_is_per_query_and_expires():
+    calls: list[str] = []
+    now = [100.0]
+
+    def lookup(query: str):
+        calls.append(query)
+        return [(query.title(), query)]
+
+    choices = PersonalityChoices(lookup, ttl=30, clock=lambda: now[0])
+    assert choices("Lil") == [("Lil", "lil")]
+    assert choices(" lil ") == [("Lil", "lil")]
+    assert calls == ["lil"]
+    now[0] += 31
+    choices("lil")
+    assert calls == ["lil", "lil"]
+
+
+def test_personality_lookup_failure_shows_no_choices():
+    from tzurot.discord.autocomplete import LookupFailed
+
+    def broken(query: str):
+        raise LookupFailed("DatabaseUnavailable")
+
+    assert PersonalityChoices(broken)("lil") == []
+
+
+def test_job_round_trips_and_rejects_unknown_versions():
+    recorder = Recorder()
+    call(recorder, command("chat", "personality=lilith", "message=hi"))
+    job = recorder.jobs[0]
+    assert Job.from_message(job.to_message()) == job
+    newer = json.loads(job.to_message()) | {"version": 2}
+    with pytest.raises(ValueError, match="version"):
+        Job.from_message(json.dumps(newer))

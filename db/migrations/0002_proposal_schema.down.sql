@@ -47,7 +47,10 @@ WHERE v.personality_id = p.id;
 DROP TABLE voice_configs;
 
 UPDATE personalities p
-SET custom_fields = coalesce(p.custom_fields, '{}'::jsonb)
+-- (a non-object custom_fields, JSON null included, was never unpacked: only aliases, messages or
+-- birthdays added after the migration reach this, and they need an object to live in)
+SET custom_fields = CASE WHEN jsonb_typeof(p.custom_fields) = 'object'
+                         THEN p.custom_fields ELSE '{}'::jsonb END
     || CASE WHEN a.aliases IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('aliases', a.aliases) END
     || CASE WHEN p.error_message IS NULL THEN '{}'::jsonb
             ELSE jsonb_build_object('errorMessage', p.error_message) END

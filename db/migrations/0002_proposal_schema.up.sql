@@ -18,10 +18,15 @@ ALTER TABLE personalities
     ADD CONSTRAINT personalities_birthday_parts CHECK (
         (birthday IS NULL AND birthday_month IS NULL AND birthday_day IS NULL)
         OR (
-            birthday_month BETWEEN 1 AND 12
+            -- IS NOT NULL first: a NULL part would make the whole check NULL, which passes
+            birthday_month IS NOT NULL AND birthday_day IS NOT NULL
+            AND birthday_month BETWEEN 1 AND 12
             AND birthday_day BETWEEN 1 AND 31
-            -- 2000 is a leap year, so 02-29 is a valid yearless birthday
-            AND make_date(2000, birthday_month, birthday_day) IS NOT NULL
+            -- days in the month of a leap year (02-29 is a valid yearless birthday); written
+            -- without make_date so that a bad day is a check violation, not a raised error
+            AND birthday_day <= CASE WHEN birthday_month = 2 THEN 29
+                                     WHEN birthday_month IN (4, 6, 9, 11) THEN 30
+                                     ELSE 31 END
             AND (
                 birthday IS NULL
                 OR (extract(month FROM birthday) = birthday_month
@@ -38,10 +43,24 @@ DECLARE
     r record;
     parsed date;
 BEGIN
+    -- A JSON null birthday stays in custom_fields (it moves nowhere and comes back as it was);
+    -- any other non-string would be silently left behind, so it is refused.
+    FOR r IN
+        SELECT name, custom_fields -> 'birthday' AS value
+        FROM personalities
+        WHERE jsonb_typeof(custom_fields -> 'birthday') NOT IN ('string', 'null')
+        ORDER BY name
+        LIMIT 1
+    LOOP
+        RAISE EXCEPTION 'personality "%" has birthday %, which is neither YYYY-MM-DD nor MM-DD',
+            r.name, r.value;
+    END LOOP;
+
     FOR r IN
         SELECT id, name, custom_fields ->> 'birthday' AS value
         FROM personalities
         WHERE jsonb_typeof(custom_fields -> 'birthday') = 'string'
+        ORDER BY name
     LOOP
         BEGIN
             IF r.value ~ '^\d{4}-\d{2}-\d{2}$' THEN
@@ -65,6 +84,21 @@ BEGIN
             RAISE EXCEPTION 'personality "%" has birthday "%", which is neither YYYY-MM-DD nor MM-DD',
                 r.name, r.value;
         END;
+    END LOOP;
+END $$;
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT name, custom_fields -> 'errorMessage' AS value
+        FROM personalities
+        WHERE jsonb_typeof(custom_fields -> 'errorMessage') NOT IN ('string', 'null')
+        ORDER BY name
+        LIMIT 1
+    LOOP
+        RAISE EXCEPTION 'personality "%" has errorMessage %, which is not a string', r.name, r.value;
     END LOOP;
 END $$;
 
@@ -127,16 +161,36 @@ CREATE TRIGGER personalities_name_guard
     BEFORE INSERT OR UPDATE OF name, slug ON personalities
     FOR EACH ROW EXECUTE FUNCTION personality_name_guard();
 
+-- Every listed alias with its place in the list; the checks and the insert below read this.
+-- The CASE keeps jsonb_array_elements away from non-arrays whatever the plan.
+CREATE TEMP TABLE legacy_aliases AS
+SELECT p.id AS personality_id, p.name, e.value, e.value #>> '{}' AS alias, e.ord
+FROM personalities p
+CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(p.custom_fields -> 'aliases') = 'array'
+         THEN p.custom_fields -> 'aliases' END
+) WITH ORDINALITY AS e(value, ord);
+
 DO $$
 DECLARE
     r record;
 BEGIN
+    -- A JSON null stays in custom_fields; any other non-list would be silently left behind.
     FOR r IN
-        SELECT p.name, e.value
-        FROM personalities p, jsonb_array_elements(p.custom_fields -> 'aliases') e
-        WHERE jsonb_typeof(p.custom_fields -> 'aliases') = 'array'
-          AND (jsonb_typeof(e.value) <> 'string' OR length(e.value #>> '{}') > 50
-               OR btrim(e.value #>> '{}') = '')
+        SELECT name, custom_fields -> 'aliases' AS value
+        FROM personalities
+        WHERE jsonb_typeof(custom_fields -> 'aliases') NOT IN ('array', 'null')
+        ORDER BY name
+        LIMIT 1
+    LOOP
+        RAISE EXCEPTION 'personality "%" has aliases %, which is not a list', r.name, r.value;
+    END LOOP;
+
+    FOR r IN
+        SELECT name, value
+        FROM legacy_aliases
+        WHERE jsonb_typeof(value) <> 'string' OR length(alias) > 50 OR btrim(alias) = ''
+        ORDER BY name, ord
         LIMIT 1
     LOOP
         RAISE EXCEPTION 'personality "%" has alias %, which is not a non-empty string of at most 50 characters',
@@ -144,14 +198,10 @@ BEGIN
     END LOOP;
 
     FOR r IN
-        WITH listed AS (
-            SELECT p.id, p.name, e.alias
-            FROM personalities p,
-                 jsonb_array_elements_text(p.custom_fields -> 'aliases') AS e(alias)
-            WHERE jsonb_typeof(p.custom_fields -> 'aliases') = 'array'
-        )
         SELECT a.alias, a.name AS first_name, b.name AS second_name
-        FROM listed a JOIN listed b ON lower(a.alias) = lower(b.alias) AND a.id < b.id
+        FROM legacy_aliases a
+        JOIN legacy_aliases b
+          ON lower(a.alias) = lower(b.alias) AND a.personality_id < b.personality_id
         ORDER BY lower(a.alias)
         LIMIT 1
     LOOP
@@ -160,23 +210,35 @@ BEGIN
     END LOOP;
 
     FOR r IN
-        SELECT p.name, lower(e.alias) AS alias
-        FROM personalities p,
-             jsonb_array_elements_text(p.custom_fields -> 'aliases') AS e(alias)
-        WHERE jsonb_typeof(p.custom_fields -> 'aliases') = 'array'
-        GROUP BY p.id, p.name, lower(e.alias)
+        SELECT name, lower(alias) AS alias
+        FROM legacy_aliases
+        GROUP BY personality_id, name, lower(alias)
         HAVING count(*) > 1
+        ORDER BY name
         LIMIT 1
     LOOP
         RAISE EXCEPTION 'personality "%" lists alias "%" more than once', r.name, r.alias;
     END LOOP;
+
+    -- The alias trigger would refuse these too, but naming only one of the two personalities.
+    FOR r IN
+        SELECT a.alias, a.name AS owner, o.name AS other
+        FROM legacy_aliases a
+        JOIN personalities o
+          ON o.id <> a.personality_id AND lower(a.alias) IN (lower(o.name), lower(o.slug))
+        ORDER BY a.name, a.ord
+        LIMIT 1
+    LOOP
+        RAISE EXCEPTION 'alias "%" of personality "%" is the name or slug of personality "%"',
+            r.alias, r.owner, r.other;
+    END LOOP;
 END $$;
 
 INSERT INTO personality_aliases (alias, personality_id, position)
-SELECT e.alias, p.id, e.ord - 1
-FROM personalities p,
-     jsonb_array_elements_text(p.custom_fields -> 'aliases') WITH ORDINALITY AS e(alias, ord)
-WHERE jsonb_typeof(p.custom_fields -> 'aliases') = 'array';
+SELECT alias, personality_id, ord - 1
+FROM legacy_aliases;
+
+DROP TABLE legacy_aliases;
 
 -- Keys that moved out of custom_fields leave it; everything else stays.
 UPDATE personalities
@@ -188,7 +250,8 @@ SET custom_fields = custom_fields
             THEN 'errorMessage' ELSE '' END)
     - (CASE WHEN jsonb_typeof(custom_fields -> 'birthday') = 'string'
             THEN 'birthday' ELSE '' END)
-WHERE custom_fields IS NOT NULL;
+-- only objects: on an array `- ''` would delete "" elements, on a scalar it raises
+WHERE jsonb_typeof(custom_fields) = 'object';
 
 -- ---------------------------------------------------------------------------------------------
 -- voice_configs (ElevenLabs), one per personality; replaces voice_enabled and voice_settings.
@@ -211,25 +274,51 @@ DO $$
 DECLARE
     r record;
 BEGIN
+    -- JSON null is accepted (a rollback writes SQL NULL); other non-objects would be lost.
     FOR r IN
-        SELECT p.name, k.key
-        FROM personalities p, jsonb_object_keys(p.voice_settings) AS k(key)
-        WHERE jsonb_typeof(p.voice_settings) = 'object'
-          AND k.key NOT IN ('voiceId', 'model', 'stability', 'similarity', 'style', 'frequency')
+        SELECT name, voice_settings AS value
+        FROM personalities
+        WHERE jsonb_typeof(voice_settings) NOT IN ('object', 'null')
+        ORDER BY name
         LIMIT 1
     LOOP
-        RAISE EXCEPTION 'personality "%" has voice setting "%", which voice_configs has no place for',
-            r.name, r.key;
+        RAISE EXCEPTION 'personality "%" has voice_settings %, which is not a JSON object',
+            r.name, r.value;
     END LOOP;
+
+    -- Every setting, JSON nulls left out (a null setting takes the column default, as a missing
+    -- one does). The CASE keeps jsonb_each away from non-objects whatever the plan.
     FOR r IN
-        SELECT p.name, k.key, k.value
-        FROM personalities p, jsonb_each(p.voice_settings) AS k(key, value)
-        WHERE jsonb_typeof(p.voice_settings) = 'object'
-          AND k.key IN ('stability', 'similarity', 'style', 'frequency')
-          AND (jsonb_typeof(k.value) <> 'number' OR (k.value #>> '{}')::numeric NOT BETWEEN 0 AND 1)
+        WITH settings AS (
+            SELECT p.name, k.key, k.value, jsonb_typeof(k.value) AS type
+            FROM personalities p
+            CROSS JOIN LATERAL jsonb_each(
+                CASE WHEN jsonb_typeof(p.voice_settings) = 'object' THEN p.voice_settings END
+            ) AS k(key, value)
+            WHERE jsonb_typeof(k.value) <> 'null'
+        )
+        SELECT name, key, value, type,
+               CASE key WHEN 'voiceId' THEN 100 WHEN 'model' THEN 50 END AS max_length
+        FROM settings
+        WHERE key NOT IN ('voiceId', 'model', 'stability', 'similarity', 'style', 'frequency')
+           OR (key IN ('voiceId', 'model') AND (type <> 'string'
+               OR length(value #>> '{}') > CASE key WHEN 'voiceId' THEN 100 ELSE 50 END))
+           OR (key IN ('stability', 'similarity', 'style', 'frequency') AND (type <> 'number'
+               OR CASE WHEN type = 'number' THEN (value #>> '{}')::numeric NOT BETWEEN 0 AND 1 END))
+        ORDER BY name, key
         LIMIT 1
     LOOP
-        RAISE EXCEPTION 'personality "%" has voice % = %, outside [0, 1]', r.name, r.key, r.value;
+        IF r.key NOT IN ('voiceId', 'model', 'stability', 'similarity', 'style', 'frequency') THEN
+            RAISE EXCEPTION 'personality "%" has voice setting "%", which voice_configs has no place for',
+                r.name, r.key;
+        ELSIF r.max_length IS NOT NULL THEN
+            RAISE EXCEPTION 'personality "%" has voice % = %, which is not a string of at most % characters',
+                r.name, r.key, r.value, r.max_length;
+        ELSIF r.type <> 'number' THEN
+            RAISE EXCEPTION 'personality "%" has voice % = %, which is not a number', r.name, r.key, r.value;
+        ELSE
+            RAISE EXCEPTION 'personality "%" has voice % = %, outside [0, 1]', r.name, r.key, r.value;
+        END IF;
     END LOOP;
 END $$;
 

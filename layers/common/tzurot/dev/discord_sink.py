@@ -315,7 +315,7 @@ def _validate_options(errors: FormBodyErrors, at: tuple, options: Any) -> None:
         else:
             optional_seen = True
         choices = option.get("choices")
-        if errors.array((*here, "choices"), choices, 25) and option.get("autocomplete"):
+        if errors.array((*here, "choices"), choices, 25) and choices and option.get("autocomplete"):
             errors.add(
                 (*here, "autocomplete"),
                 "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
@@ -375,6 +375,7 @@ class DiscordSink:
             self.messages: dict[str, dict] = {}
             self._answers: dict[str, list[dict]] = {}
             self._originals: dict[str, str] = {}
+            self._deleted_originals: set[str] = set()
             self._token_channels: dict[str, str] = {}
             self._dm_channels: dict[str, dict] = {}
             self._commands: dict[str | None, list[dict]] = {}
@@ -430,6 +431,7 @@ class DiscordSink:
         return [
             route(webhook + "/messages/@original", ["PATCH"], self._edit_original, bot=False),
             route(webhook + "/messages/@original", ["GET"], self._get_original, bot=False),
+            route(webhook + "/messages/@original", ["DELETE"], self._delete_original, bot=False),
             route(webhook, ["POST"], self._create_followup, bot=False),
             route("/users/@me/channels", ["POST"], self._create_dm, bot=True),
             route("/channels/{channel_id}/messages", ["POST"], self._create_message, bot=True),
@@ -546,6 +548,18 @@ class DiscordSink:
         with self._changed:
             message = self.messages.get(self._originals.get(params["token"], ""))
         return JSONResponse(message) if message else _error(404, 10008, "Unknown Message")
+
+    def _delete_original(self, call: RecordedCall, params: dict) -> Response:
+        # Deleting the deferred response works once, edited or not; then it is Unknown Message.
+        token = params["token"]
+        with self._changed:
+            if token in self._deleted_originals:
+                return _error(404, 10008, "Unknown Message")
+            self._deleted_originals.add(token)
+            self.messages.pop(self._originals.pop(token, ""), None)
+        if self.echo:
+            self.echo(f"[discord] deleted the original response of {token_label(token)}")
+        return Response(status_code=204)
 
     def _create_followup(self, call: RecordedCall, params: dict) -> Response:
         token = params["token"]

@@ -20,7 +20,8 @@ One Starlette app per provider: `FakeOpenAI`, `FakeAnthropic`, `FakeGemini`, `Fa
   Error kinds (`ERROR_KINDS`): invalid_key, quota, permissions, rate_limit, blocked,
   bad_request, server_error (500), unavailable (503/529 overload).
 
-Run with `with fake.serve() as base_url:`; `base_url` is what the matching *_BASE_URL variable
+`fake.reset()` clears both between tests that share one server. Run with
+`with fake.serve() as base_url:`; `base_url` is what the matching *_BASE_URL variable
 would hold (it includes "/v1" for OpenAI and "/api/v1" for OpenRouter, like the real defaults).
 Error bodies follow the vendors' documented shapes; see docs/providers.md.
 """
@@ -140,6 +141,12 @@ class FakeProviderAPI:
     def _pop(self) -> Reply | ScriptedError | RawResponse:
         with self._lock:
             return self._script.popleft() if self._script else Reply()
+
+    def reset(self) -> None:
+        """Forget recorded requests and any unplayed script (keys and settings stay)."""
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
 
     @property
     def last_request(self) -> RecordedRequest:

@@ -91,9 +91,8 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append((p.slug, p.name, model, ", ".join(p.aliases) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + row[3]
-        )
+        padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*padded, row[3]]))
     return 0
 
 

@@ -24,16 +24,17 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verbs: tuple[str, ...] = VERBS) -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="tzurot", description="Operate the tzurot Discord app.")
     subparsers = parser.add_subparsers(dest="verb", required=True, parser_class=ArgumentParser)
-    for name in VERBS:
+    for name in verbs:
         importlib.import_module(f"tzurot.cli.{name}").register(subparsers)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, verbs: tuple[str, ...] = VERBS) -> int:
+    """Run one command; `verbs` narrows the parser (the in-account runner imports only its own)."""
+    parser = build_parser(verbs)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

@@ -358,6 +358,10 @@ def _set(column: str, key: str, value: Any) -> Callable[[psycopg.Connection, Any
     return change
 
 
+def _hot_config(conn: psycopg.Connection, p: PersonalityExpectation) -> None:
+    conn.execute("UPDATE llm_configs SET temperature = 2.5 WHERE name = 'config-01'")
+
+
 def _other(dataset: LegacyDataset, p: PersonalityExpectation) -> PersonalityExpectation:
     return next(o for o in dataset.personalities if o.id != p.id and o.name > p.name)
 
@@ -420,6 +424,11 @@ REFUSALS = {
     "alias-is-another-slug": (
         None,
         'alias "{other_slug}" of personality "{name}" is the name or slug of personality "{other}"',
+    ),
+    "llm-temperature-above-2": (
+        _hot_config,
+        'check constraint "llm_configs_temperature_range" of relation "llm_configs" is violated '
+        "by some row",
     ),
     "voice-stability-above-1": (
         _set("voice_settings", "stability", 1.5),

@@ -149,6 +149,11 @@ class AwsEmulator:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: start from empty even when a stack
+        # was started before in this process (tests), so resources are created, never reused.
+        import httpx
+
+        httpx.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         stack.export(
             AWS_ENDPOINT_URL=self.endpoint_url,
             AWS_ACCESS_KEY_ID="testing",

@@ -1,0 +1,132 @@
+"""`tzurot dev` and `tzurot simulate` together: the local stack serves the real endpoint over HTTP,
+with moto's server mode for SQS and KMS, and simulate's signed requests land as jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import boto3
+import pytest
+
+from tzurot.cli.main import main
+from tzurot.crypto.transit import open_modal_secret
+from tzurot.dev.stack import AwsEmulator, Database, DiscordKey, InteractionsServer, LocalStack
+from tzurot.discord import endpoint, sealing
+from tzurot.jobs import queue
+from tzurot.jobs.model import Job
+
+
+@pytest.fixture
+def isolated_env(db_url, tmp_path, monkeypatch):
+    """The stack exports variables into os.environ; put everything back afterwards."""
+    saved = dict(os.environ)
+    monkeypatch.delenv("DISCORD_PUBLIC_KEY", raising=False)
+    monkeypatch.setattr("tzurot.db.embedded.STATE_DIR", tmp_path)
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved)
+    for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        reset()
+
+
+def test_dev_once_starts_everything_and_answers_a_signed_ping(isolated_env, capsys):
+    assert main(["dev", "--once", "--port", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "database: PostgreSQL from DATABASE_URL"
+    assert out[1] == "migrations: 0 applied now, schema up to date"
+    assert out[2].startswith("aws: moto on http://127.0.0.1:")
+    assert out[3].startswith("queue generate: http://127.0.0.1:")
+    assert out[3].endswith("/tzurot-generate (DLQ after 3)")
+    assert out[4].endswith("/tzurot-image (DLQ after 3)")
+    key_file = isolated_env / "dev-ed25519.key"
+    assert out[6].startswith(f"discord public key (dev pair, private half in {key_file}): ")
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert out[7].startswith("interactions: POST http://127.0.0.1:")
+    assert out[-1] == "self-check: signed PING -> PONG"
+
+
+def test_dev_reports_a_busy_port_in_one_line(isolated_env, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dev", "--once", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"tzurot: error: port {port} on 127.0.0.1 is in use; choose another\n"
+
+
+@pytest.fixture
+def stack(isolated_env):
+    parts = LocalStack(
+        [Database(), AwsEmulator(0), DiscordKey(isolated_env), InteractionsServer(0)]
+    )
+    with parts.running():
+        yield parts
+
+
+def simulate(stack: LocalStack, capsys, *args: str) -> tuple[int, str, dict | None]:
+    url = stack.get(InteractionsServer).url
+    code = main(["simulate", "--url", url, *args])
+    out = capsys.readouterr().out
+    status, _, rest = out.partition("\n")
+    return code, status, json.loads(rest) if rest.strip().startswith("{") else None
+
+
+def received(stack: LocalStack, kind: str) -> list[Job]:
+    sqs = boto3.client("sqs")
+    url = stack.get(AwsEmulator).queue_urls[kind]
+    reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    return [Job.from_message(m["Body"]) for m in reply.get("Messages", [])]
+
+
+def test_simulate_chat_ping_and_wallet_through_the_local_stack(stack, capsys):
+    assert simulate(stack, capsys, "ping") == (0, "HTTP 200", {"type": 1})
+    assert simulate(stack, capsys, "chat", "lilith", "hi") == (0, "HTTP 200", {"type": 5})
+    (job,) = received(stack, "generate")
+    assert (job.command, job.options, job.user_id, job.guild_id) == (
+        "chat",
+        {"personality": "lilith", "message": "hi"},
+        "100000000000000001",
+        None,
+    )
+    code, status, modal = simulate(stack, capsys, "command", "wallet", "set", "provider=openai")
+    assert (code, status, modal["type"], modal["data"]["custom_id"]) == (
+        0,
+        "HTTP 200",
+        9,
+        "wallet-set:openai",
+    )
+    key = "sk-proj-0123456789abcdefghij"
+    assert simulate(stack, capsys, "modal", "wallet-set:openai", f"api_key={key}") == (
+        0,
+        "HTTP 200",
+        {"type": 5, "data": {"flags": 64}},
+    )
+    (wallet,) = received(stack, "generate")
+    assert key not in wallet.model_dump_json()
+    context = {"user_id": wallet.user_id, "provider": "openai"}
+    opened = open_modal_secret(
+        boto3.client("kms"), wallet.sealed_key, interaction_id=wallet.interaction_id, **context
+    )
+    assert opened == key
+    assert simulate(stack, capsys, "command", "imagine", "prompt=a fox", "size=1024x1024")[2] == {
+        "type": 5
+    }
+    assert [j.options for j in received(stack, "image")] == [
+        {"prompt": "a fox", "size": "1024x1024"}
+    ]
+
+
+def test_simulate_errors_are_one_line(stack, capsys):
+    assert main(["simulate", "--url", "http://127.0.0.1:9/interactions", "ping"]) == 1
+    assert capsys.readouterr().err == (
+        "tzurot: error: could not reach http://127.0.0.1:9/interactions (ConnectError); "
+        "is `tzurot dev` running?\n"
+    )
+    assert main(["simulate", "command", "dance"]) == 1
+    assert capsys.readouterr().err.startswith("tzurot: error: unknown command /dance; known: chat")
+    assert main(["simulate", "command", "config", "set-param", "value=warm"]) == 1
+    assert capsys.readouterr().err == ("tzurot: error: option value needs a number, got 'warm'\n")

@@ -1,0 +1,119 @@
+"""The prompt of one chat turn: system prompt and character sheet, history, and the new message.
+
+Provider prompt caches (OpenAI's automatic prefix cache, Anthropic's cache_control, Gemini's
+implicit cache) only help while the start of the prompt stays byte-identical from one turn to the
+next. So everything that changes per turn (the user's local date and time, who is speaking, the
+messages they linked) goes into a context block at the start of the LAST user message, never into
+the system prompt; history replays the users' messages as they were written, without the context
+blocks of their own turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tzurot.commands.history import HistoryMessage
+from tzurot.personalities.model import Personality
+from tzurot.providers.base import ChatMessage
+
+# Character sheet fields in prompt order, with their headings.
+_SHEET = (
+    ("character_info", "Background"),
+    ("age", "Age"),
+    ("appearance", "Appearance"),
+    ("traits", "Personality traits"),
+    ("tone", "Tone"),
+    ("likes", "Likes"),
+    ("dislikes", "Dislikes"),
+    ("conversational_goals", "Conversational goals"),
+    ("conversational_examples", "Example conversations"),
+)
+REFERENCE_MAX_CHARS = 1500  # per linked message, so one huge message cannot crowd out the rest
+
+
+@dataclass(frozen=True)
+class ReferencedMessage:
+    """A Discord message the user linked, as fetched with the bot token."""
+
+    author: str
+    content: str
+    timestamp: str | None = None  # ISO 8601, as Discord sends it
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    messages: list[ChatMessage]
+
+
+def system_prompt(personality: Personality) -> str:
+    """The system prompt: the personality's prompt text, then its character sheet. Depends on
+    the personality only, so it is byte-identical between turns."""
+    parts = []
+    if personality.system_prompt and personality.system_prompt.strip():
+        parts.append(personality.system_prompt.strip())
+    sheet = [f"You are {personality.label}."]
+    for attribute, heading in _SHEET:
+        value = getattr(personality.character, attribute)
+        if value and value.strip():
+            sheet.append(f"{heading}:\n{value.strip()}")
+    parts.append("## Character\n" + "\n\n".join(sheet))
+    return "\n\n".join(parts)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The user's IANA zone; UTC when unset or unknown (an old or mistyped value)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def context_block(
+    *,
+    now: datetime,
+    timezone: str | None,
+    speaker: str,
+    referenced: list[ReferencedMessage] = (),
+) -> str:
+    """The per-turn facts, in a tagged block the model can tell from the user's own words."""
+    tz = zone(timezone)
+    local = now.astimezone(tz)
+    lines = [
+        "<context>",
+        f"Speaking with: {speaker}",
+        f"Current date and time for them: {local:%A, %d %B %Y, %H:%M} ({tz.key})",
+    ]
+    if referenced:
+        lines.append("Messages they linked:")
+        for number, message in enumerate(referenced, start=1):
+            content = message.content.strip()
+            if len(content) > REFERENCE_MAX_CHARS:
+                content = content[:REFERENCE_MAX_CHARS] + "…"
+            when = f" at {message.timestamp}" if message.timestamp else ""
+            lines.append(f"[{number}] {message.author}{when}: {content}")
+    lines.append("</context>")
+    return "\n".join(lines)
+
+
+def build_prompt(
+    personality: Personality,
+    history: list[HistoryMessage],
+    message: str,
+    *,
+    now: datetime,
+    timezone: str | None,
+    speaker: str,
+    referenced: list[ReferencedMessage] = (),
+) -> Prompt:
+    """System prompt, the replayed history (starting at a user message, as Anthropic requires
+    and every provider accepts), and the new message behind its context block."""
+    turns = list(history)
+    while turns and turns[0].role != "user":
+        turns.pop(0)  # a window cut between a question and its answer
+    messages = [ChatMessage(turn.role, turn.content) for turn in turns]
+    block = context_block(now=now, timezone=timezone, speaker=speaker, referenced=referenced)
+    messages.append(ChatMessage("user", f"{block}\n\n{message}"))
+    return Prompt(system=system_prompt(personality), messages=messages)

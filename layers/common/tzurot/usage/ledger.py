@@ -1,0 +1,69 @@
+"""The usage ledger: one `usage_logs` row per provider call.
+
+A trigger on `usage_logs` (migration 0003) adds each row's tokens to `usage_daily`, the per user,
+UTC day and key source aggregate that quota checks read; so recording usage is one INSERT and
+nothing else. Callers that write more in the same step (history, idempotency) combine the
+statement from `usage_statement` with theirs through `tzurot.db.compose.atomically`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tzurot.db.compose import Statement
+
+RequestType = Literal["text", "voice", "image"]
+KeySource = Literal["user", "guest"]
+
+_INSERT = """INSERT INTO usage_logs
+    (user_id, personality_id, provider, model, tokens_in, tokens_out, tokens_total,
+     request_type, key_source)
+VALUES (%(usage_user_id)s, %(usage_personality_id)s, %(usage_provider)s, %(usage_model)s,
+        %(usage_tokens_in)s, %(usage_tokens_out)s, %(usage_tokens_total)s,
+        %(usage_request_type)s, %(usage_key_source)s)"""
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One provider call. user_id and personality_id are the database uuids (as text or UUID)."""
+
+    user_id: str
+    personality_id: str | None
+    provider: str
+    model: str
+    tokens_in: int
+    tokens_out: int
+    request_type: RequestType = "text"
+    key_source: KeySource = "user"
+
+    @property
+    def tokens_total(self) -> int:
+        return self.tokens_in + self.tokens_out
+
+
+def usage_statement(record: UsageRecord) -> Statement:
+    """The INSERT recording `record`, to run alone or combined with other writes."""
+    if record.tokens_in < 0 or record.tokens_out < 0:
+        raise ValueError("token counts cannot be negative")
+    return Statement(
+        _INSERT,
+        {
+            "usage_user_id": str(record.user_id),
+            "usage_personality_id": (
+                str(record.personality_id) if record.personality_id is not None else None
+            ),
+            "usage_provider": record.provider,
+            "usage_model": record.model[:100],
+            "usage_tokens_in": record.tokens_in,
+            "usage_tokens_out": record.tokens_out,
+            "usage_tokens_total": record.tokens_total,
+            "usage_request_type": record.request_type,
+            "usage_key_source": record.key_source,
+        },
+    )
+
+
+def record_usage(conn, record: UsageRecord) -> None:
+    """Write one usage row (one statement, one round trip)."""
+    usage_statement(record).execute(conn)

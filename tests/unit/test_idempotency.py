@@ -1,0 +1,98 @@
+"""Claiming an interaction once, whatever SQS does: the at-least-once cases of idempotency.py."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from tzurot.jobs.idempotency import Busy, claim, finish, release
+
+IID = "1234567890123456789"
+
+
+def row(db):
+    return db.execute(
+        "SELECT status, attempts, reference FROM processed_interactions WHERE interaction_id = %s",
+        (IID,),
+    ).fetchone()
+
+
+def test_first_delivery_claims_with_a_short_reference(db):
+    first = claim(db, IID, "chat")
+    assert first.claimed and first.attempts == 1 and not first.is_retry
+    assert re.fullmatch(r"[0-9a-f]{8}", first.reference)
+    assert row(db) == ("processing", 1, first.reference)
+
+
+def test_redelivery_after_done_or_failed_does_nothing(db):
+    first = claim(db, IID, "chat")
+    finish(db, IID, "done")
+    again = claim(db, IID, "chat")
+    assert (again.claimed, again.status, again.reference) == (False, "done", first.reference)
+    db.execute("UPDATE processed_interactions SET status = 'failed'")
+    assert claim(db, IID, "chat").status == "failed"
+    assert row(db) == ("failed", 1, first.reference)
+
+
+def test_redelivery_while_another_attempt_runs_is_busy(db):
+    claim(db, IID, "chat")
+    with pytest.raises(Busy, match=f"interaction {IID} is being processed by another attempt"):
+        claim(db, IID, "chat")
+    assert row(db)[1] == 1
+
+
+def test_an_attempt_that_died_is_taken_over_after_the_lease(db):
+    first = claim(db, IID, "chat")
+    db.execute("UPDATE processed_interactions SET updated_at = now() - interval '6 minutes'")
+    again = claim(db, IID, "chat", lease=timedelta(minutes=5))
+    assert (again.claimed, again.attempts, again.reference, again.is_retry) == (
+        True,
+        2,
+        first.reference,
+        True,
+    )
+
+
+def test_release_lets_the_next_receive_retry_at_once(db):
+    first = claim(db, IID, "chat")
+    release(db, IID)
+    again = claim(db, IID, "chat")
+    assert (again.claimed, again.attempts, again.reference) == (True, 2, first.reference)
+
+
+def test_release_after_done_reopens_for_resending_the_answer(db):
+    claim(db, IID, "chat")
+    finish(db, IID, "done")
+    release(db, IID)
+    assert claim(db, IID, "chat").attempts == 2
+
+
+def test_a_failed_job_stays_failed(db):
+    claim(db, IID, "chat")
+    finish(db, IID, "failed")
+    release(db, IID)
+    assert claim(db, IID, "chat").claimed is False
+
+
+def test_concurrent_deliveries_claim_exactly_once(db_url):
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def deliver():
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            barrier.wait()
+            try:
+                outcomes.append("claimed" if claim(conn, IID, "chat").claimed else "skipped")
+            except Busy:
+                outcomes.append("busy")
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["busy"] * 5 + ["claimed"]

@@ -1,0 +1,105 @@
+"""Prompt assembly: a system prompt that stays byte-identical, per-turn facts in the last turn."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from tzurot.commands.history import HistoryMessage
+from tzurot.commands.prompt import ReferencedMessage, build_prompt, context_block, system_prompt
+from tzurot.personalities.model import CharacterSheet, Personality
+from tzurot.providers.base import ChatMessage
+
+LILITH = Personality(
+    id=uuid.UUID(int=1),
+    name="Lilith",
+    slug="lilith",
+    display_name="Lilith the Wise",
+    system_prompt="  You are a character in a story. Stay in character.  ",
+    character=CharacterSheet(
+        character_info="An ancient librarian.",
+        traits="curious, dry humour",
+        tone=" ",
+        likes="old books",
+        conversational_examples="User: hi\nLilith: Well met.",
+    ),
+)
+NOW = datetime(2026, 11, 26, 7, 43, tzinfo=UTC)
+
+
+def test_system_prompt_is_prompt_then_character_sheet():
+    assert system_prompt(LILITH) == (
+        "You are a character in a story. Stay in character.\n\n"
+        "## Character\n"
+        "You are Lilith the Wise.\n\n"
+        "Background:\nAn ancient librarian.\n\n"
+        "Personality traits:\ncurious, dry humour\n\n"
+        "Likes:\nold books\n\n"
+        "Example conversations:\nUser: hi\nLilith: Well met."
+    )
+
+
+def test_system_prompt_is_byte_identical_between_turns():
+    first = build_prompt(LILITH, [], "hi", now=NOW, timezone="UTC", speaker="alice")
+    later = build_prompt(
+        LILITH,
+        [HistoryMessage("user", "hi"), HistoryMessage("assistant", "Well met.")],
+        "how are you?",
+        now=datetime(2027, 1, 1, 23, 59, tzinfo=UTC),
+        timezone="Asia/Tokyo",
+        speaker="bob",
+    )
+    assert first.system.encode() == later.system.encode()
+    assert "2026" not in first.system and "alice" not in first.system
+
+
+def test_last_user_turn_carries_the_local_date_time_and_speaker():
+    prompt = build_prompt(LILITH, [], "hello!", now=NOW, timezone="Europe/Berlin", speaker="Alice")
+    assert prompt.messages == [
+        ChatMessage(
+            "user",
+            "<context>\n"
+            "Speaking with: Alice\n"
+            "Current date and time for them: Thursday, 26 November 2026, 08:43 (Europe/Berlin)\n"
+            "</context>\n\n"
+            "hello!",
+        )
+    ]
+
+
+def test_history_replays_raw_messages_in_order_and_starts_with_a_user_turn():
+    history = [
+        HistoryMessage("assistant", "(cut off answer)"),
+        HistoryMessage("user", "first question"),
+        HistoryMessage("assistant", "first answer"),
+    ]
+    prompt = build_prompt(LILITH, history, "second", now=NOW, timezone=None, speaker="a")
+    assert prompt.messages[:2] == [
+        ChatMessage("user", "first question"),
+        ChatMessage("assistant", "first answer"),
+    ]
+    assert prompt.messages[2].role == "user"
+    assert prompt.messages[2].content.endswith("</context>\n\nsecond")
+    assert "(UTC)" in prompt.messages[2].content
+
+
+def test_unknown_timezone_falls_back_to_utc():
+    block = context_block(now=NOW, timezone="Mars/Olympus_Mons", speaker="x")
+    assert "Thursday, 26 November 2026, 07:43 (UTC)" in block
+
+
+def test_referenced_messages_are_listed_and_long_ones_truncated():
+    block = context_block(
+        now=NOW,
+        timezone="UTC",
+        speaker="alice",
+        referenced=[
+            ReferencedMessage("bob", "  look at this  ", "2026-11-26T07:00:00+00:00"),
+            ReferencedMessage("carol", "x" * 2000),
+        ],
+    )
+    lines = block.splitlines()
+    assert lines[3] == "Messages they linked:"
+    assert lines[4] == "[1] bob at 2026-11-26T07:00:00+00:00: look at this"
+    assert lines[5] == "[2] carol: " + "x" * 1500 + "…"
+    assert lines[6] == "</context>"

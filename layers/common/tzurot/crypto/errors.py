@@ -7,7 +7,8 @@ CryptoError
 │   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
 ├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
 ├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
-└── KeyringStateError        `keys init` on an initialised keyring, `keys rotate` before init
+├── KeyringStateError        `keys init` on an initialised keyring, `keys rotate` before init
+└── RotationIncomplete       some stored keys did not decrypt, so the old version stays readable
 
 `retryable` says whether trying the same thing later can succeed (an outage) or not (bad data).
 """
@@ -55,3 +56,11 @@ class InvalidSecret(CryptoError):
 
 class KeyringStateError(CryptoError):
     """The master-key table is not in the state an operator command needs."""
+
+
+class RotationIncomplete(CryptoError):
+    """A rotation finished its pass but some stored keys could not be re-encrypted."""
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result  # the RotationResult of the pass

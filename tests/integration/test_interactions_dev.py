@@ -11,7 +11,14 @@ import pytest
 
 from tzurot.cli.main import main
 from tzurot.crypto.transit import open_modal_secret
-from tzurot.dev.stack import AwsEmulator, Database, DiscordKey, InteractionsServer, LocalStack
+from tzurot.dev.stack import (
+    AwsEmulator,
+    Database,
+    DiscordKey,
+    InteractionsServer,
+    LocalStack,
+    MasterKey,
+)
 from tzurot.discord import endpoint, sealing
 from tzurot.jobs import queue
 from tzurot.jobs.model import Job
@@ -39,11 +46,38 @@ def test_dev_once_starts_everything_and_answers_a_signed_ping(isolated_env, caps
     assert out[3].startswith("queue generate: http://127.0.0.1:")
     assert out[3].endswith("/tzurot-generate (DLQ after 3)")
     assert out[4].endswith("/tzurot-image (DLQ after 3)")
+    assert out[5].startswith("kms key: ")
+    assert out[6] == "master key: version 1 created"
     key_file = isolated_env / "dev-ed25519.key"
-    assert out[6].startswith(f"discord public key (dev pair, private half in {key_file}): ")
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    assert out[7].startswith("interactions: POST http://127.0.0.1:")
-    assert out[-1] == "self-check: signed PING -> PONG"
+    assert out[7].startswith(f"discord public key (dev pair, private half in {key_file}): ")
+    for secret_file in (key_file, isolated_env / "dev-kms-key.json"):
+        assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    assert out[8].startswith("interactions: POST http://127.0.0.1:")
+    assert out[9] == "self-check: signed PING -> PONG"
+
+    # A restart keeps the KMS key, so the master key stored in the database still unwraps.
+    del os.environ["DISCORD_PUBLIC_KEY"]  # as in a new process: the dev pair is loaded again
+    assert main(["dev", "--once", "--port", "0"]) == 0
+    again = capsys.readouterr().out.splitlines()
+    assert again[5] == out[5]
+    assert again[6] == "master key: version 1 in place"
+    assert again[7] == out[7]  # the same dev key pair
+
+
+def test_master_key_unwraps_after_a_restart(isolated_env):
+    from tzurot.crypto.master_key import MasterKeyring, forget_unwrapped_keys
+    from tzurot.db.connection import connect
+
+    def stack() -> LocalStack:
+        return LocalStack([Database(), AwsEmulator(0), MasterKey()])
+
+    with stack().running(), connect() as conn:
+        forget_unwrapped_keys()
+        first = MasterKeyring(conn).active()
+    with stack().running(), connect() as conn:
+        forget_unwrapped_keys()
+        assert MasterKeyring(conn).active() == first
+    assert first[0] == 1 and len(first[1]) == 32
 
 
 def test_dev_reports_a_busy_port_in_one_line(isolated_env, capsys):
@@ -61,7 +95,13 @@ def test_dev_reports_a_busy_port_in_one_line(isolated_env, capsys):
 @pytest.fixture
 def stack(isolated_env):
     parts = LocalStack(
-        [Database(), AwsEmulator(0), DiscordKey(isolated_env), InteractionsServer(0)]
+        [
+            Database(),
+            AwsEmulator(0, isolated_env),
+            MasterKey(),
+            DiscordKey(isolated_env),
+            InteractionsServer(0),
+        ]
     )
     with parts.running():
         yield parts

@@ -1,10 +1,11 @@
 """`tzurot dev`: the whole stack on one machine.
 
 Embedded PostgreSQL (unless DATABASE_URL is set) with migrations applied, moto's server mode on
-loopback for SQS and KMS (queues, dead-letter queues and a key created at start), the dev
-Ed25519 key pair when DISCORD_PUBLIC_KEY is unset, and the interactions endpoint served by
-uvicorn on 127.0.0.1. Runs until interrupted; `--once` starts everything, checks the endpoint
-answers a signed PING, prints what ran, and exits.
+loopback for SQS and KMS (queues and dead-letter queues created at start; the dev KMS key kept
+across restarts), the app master key (created on first start), the dev Ed25519 key pair when
+DISCORD_PUBLIC_KEY is unset, and the interactions endpoint served by uvicorn on 127.0.0.1.
+Runs until interrupted; `--once` starts everything, checks the endpoint answers a signed PING,
+prints what ran, and exits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tzurot.dev.stack import (
     DiscordKey,
     InteractionsServer,
     LocalStack,
+    MasterKey,
     StackError,
 )
 
@@ -48,7 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_stack(args: argparse.Namespace) -> LocalStack:
     return LocalStack(
-        [Database(), AwsEmulator(args.aws_port), DiscordKey(), InteractionsServer(args.port)]
+        [
+            Database(),
+            AwsEmulator(args.aws_port),
+            MasterKey(),
+            DiscordKey(),
+            InteractionsServer(args.port),
+        ]
     )
 
 

@@ -26,6 +26,7 @@ REGION = "us-east-1"
 QUEUES = ("generate", "image")
 MAX_RECEIVES = 3  # deliveries before a message moves to its dead-letter queue
 VISIBILITY_TIMEOUT_SECONDS = 180
+KMS_STATE_FILE = "dev-kms-key.json"
 
 
 class StackError(TzurotError):
@@ -124,13 +125,14 @@ class AwsEmulator:
 
     Exports AWS_ENDPOINT_URL so every boto3 client in the process talks to it, dummy
     credentials so nothing can reach a real account, and the queue URLs and KMS key id.
-    State lives in memory: it starts empty each time.
+    Queues live in memory and start empty each time. The KMS key does not: see `_keep_kms_key`.
     """
 
     name = "aws"
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, state_dir: Path | None = None):
         self.port = port
+        self.state_dir = state_dir
         self.endpoint_url = ""
         self.queue_urls: dict[str, str] = {}
         self.dlq_urls: dict[str, str] = {}
@@ -201,13 +203,87 @@ class AwsEmulator:
             )["QueueUrl"]
         kms = boto3.client("kms", endpoint_url=self.endpoint_url, region_name=REGION)
         key = kms.create_key(Description="tzurot dev: wraps the app master key")
-        self.kms_key_id = key["KeyMetadata"]["KeyId"]
+        self.kms_key_id = self._keep_kms_key(key["KeyMetadata"]["KeyId"])
         kms.create_alias(AliasName="alias/tzurot-dev", TargetKeyId=self.kms_key_id)
+
+    def _keep_kms_key(self, key_id: str) -> str:
+        """Give the new moto key the id and material of the previous dev run's key.
+
+        The master key stored in the dev database is wrapped under this KMS key; a fresh key on
+        every start would make every stored wallet key unreadable after a restart. moto keeps
+        keys in the process only, so the id and material are saved in the state folder
+        (owner-only) and put back into moto's in-process backend. That reaches into moto's
+        internals (pinned version); it is for the local stack only, never for tests of crypto.
+        """
+        import json
+
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.kms.models import kms_backends
+
+        if self.state_dir is None:
+            from tzurot.db.embedded import STATE_DIR
+
+            self.state_dir = STATE_DIR
+        path = self.state_dir / KMS_STATE_FILE
+        backend = kms_backends[DEFAULT_ACCOUNT_ID][REGION]
+        key = backend.keys[key_id]
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"key_id": key.id, "material": key.key_material.hex()}, handle)
+            return key_id
+        try:
+            saved = json.loads(path.read_text())
+            material = bytes.fromhex(saved["material"])
+            kept_id = str(saved["key_id"])
+        except (ValueError, KeyError, TypeError):
+            raise StackError(
+                f"{path} is damaged; delete it (stored dev wallet keys are lost)"
+            ) from None
+        del backend.keys[key_id]
+        key.id, key.arn, key.key_material = kept_id, key.arn.replace(key_id, kept_id), material
+        backend.keys[kept_id] = key
+        return kept_id
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+class MasterKey:
+    """The app master key (version 1) in the database, wrapped under the dev KMS key.
+
+    Created on the first start (what `tzurot keys init` does in an AWS account), so /wallet
+    works locally at once.
+    """
+
+    name = "master-key"
+
+    def start(self, stack: LocalStack) -> None:
+        from tzurot.crypto.kms import kms_client
+        from tzurot.crypto.master_key import init_master_key, list_versions
+        from tzurot.db.connection import connect
+
+        key_id = os.environ["KMS_KEY_ID"]
+        with connect(autocommit=True) as conn:
+            versions = list_versions(conn)
+            if not versions:
+                init_master_key(conn, kms_client(), key_id)
+                stack.report("master key: version 1 created")
+                return
+        active = [v for v in versions if v.status == "active"]
+        if active and active[0].kms_key_id != key_id:
+            stack.report(
+                f"master key: WARNING version {active[0].version} is wrapped under another KMS "
+                "key (dev data from an older run); stored wallet keys will not open"
+            )
+            return
+        stack.report(f"master key: version {max(v.version for v in versions)} in place")
+
+    def stop(self) -> None:
+        pass
 
 
 class DiscordKey:
@@ -234,6 +310,41 @@ class DiscordKey:
         pass
 
 
+@dataclass
+class Serving:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread."""
+
+    url: str  # http://127.0.0.1:PORT
+    server: Any
+    thread: threading.Thread
+    socket: socket.socket
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.socket.close()
+
+
+def serve_app(app: Any, port: int, *, name: str) -> Serving:
+    """Serve `app` on 127.0.0.1:`port` (0: any free port) until `stop()`."""
+    import uvicorn
+
+    sock = _bind(port)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve(sockets=[sock])), name=name, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            sock.close()
+            raise StackError(f"the {name} server did not start")
+        time.sleep(0.01)
+    return Serving(f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread, sock)
+
+
 class InteractionsServer:
     """uvicorn serving the interactions ASGI app on 127.0.0.1."""
 
@@ -242,40 +353,18 @@ class InteractionsServer:
     def __init__(self, port: int = DEFAULT_PORT):
         self.port = port
         self.url = ""
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._serving: Serving | None = None
 
     def start(self, stack: LocalStack) -> None:
-        import uvicorn
-
         from tzurot.dev.asgi import create_app
         from tzurot.discord.endpoint import reset_default_endpoint
 
         reset_default_endpoint()  # read the environment the earlier parts exported
-        self._socket = _bind(self.port)
-        port = self._socket.getsockname()[1]
-        config = uvicorn.Config(create_app(), log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._socket])),
-            name="interactions",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise StackError("the interactions server did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}/interactions"
+        self._serving = serve_app(create_app(), self.port, name="interactions")
+        self.url = f"{self._serving.url}/interactions"
         stack.report(f"interactions: POST {self.url}")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None

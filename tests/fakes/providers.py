@@ -20,6 +20,11 @@ One Starlette app per provider: `FakeOpenAI`, `FakeAnthropic`, `FakeGemini`, `Fa
   Error kinds (`ERROR_KINDS`): invalid_key, quota, permissions, rate_limit, blocked,
   bad_request, server_error (500), unavailable (503/529 overload).
 
+Image requests (OpenAI POST /v1/images/generations, OpenRouter chat completions with
+`modalities: ["image", ...]`, Gemini generateContent with IMAGE in responseModalities) answer
+with `FAKE_PNG`, a small real PNG, in each API's own shape; `queue_reply(image=b"...",
+image_mime="image/jpeg")` scripts other bytes.
+
 `fake.reset()` clears both between tests that share one server. Run with
 `with fake.serve() as base_url:`; `base_url` is what the matching *_BASE_URL variable
 would hold (it includes "/v1" for OpenAI and "/api/v1" for OpenRouter, like the real defaults).
@@ -29,8 +34,11 @@ Error bodies follow the vendors' documented shapes; see docs/providers.md.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import struct
 import threading
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +73,28 @@ class RecordedRequest:
     json: Any
 
 
+def make_png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 30, 90)) -> bytes:
+    """A real PNG (signature, IHDR, one zlib IDAT, IEND, with CRCs) of one solid colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" + bytes(rgb) * width  # filter type 0, then RGB pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+# What every fake answers an image request with, unless a reply scripts another image.
+FAKE_PNG = make_png()
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str | None = "Hello from the fake provider."
@@ -75,6 +105,12 @@ class Reply:
     thinking: str | None = None  # reasoning/thinking text, where the provider returns it
     thinking_tokens: int = 0
     delay: float = 0.0
+    image: bytes | None = None  # image requests: these bytes instead of FAKE_PNG
+    image_mime: str = "image/png"
+
+    @property
+    def image_b64(self) -> str:
+        return base64.b64encode(FAKE_PNG if self.image is None else self.image).decode()
 
 
 @dataclass(frozen=True)
@@ -234,10 +270,46 @@ class FakeOpenAI(FakeProviderAPI):
         return [
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
+            Route("/v1/images/generations", self.images, methods=["POST"]),
         ]
 
     def key_of(self, recorded: RecordedRequest) -> str | None:
         return _bearer(recorded)
+
+    async def images(self, request: Request) -> Response:
+        return await self._answer(request, self.image_generation)
+
+    def image_generation(self, recorded: RecordedRequest, reply: Reply) -> Response:
+        """ImagesResponse as the model family answers it: dall-e models give a URL unless asked
+        for b64_json (and dall-e-3 a revised prompt); GPT image models always give base64 with
+        their output format, size, quality and token usage."""
+        body = recorded.json or {}
+        model = str(body.get("model") or "dall-e-2")
+        if model.startswith("dall-e"):
+            item: dict[str, Any] = (
+                {"b64_json": reply.image_b64}
+                if body.get("response_format") == "b64_json"
+                else {"url": "https://oaidalleapiprodscus.blob.core.windows.net/private/img.png"}
+            )
+            if model.startswith("dall-e-3"):
+                item["revised_prompt"] = f"A detailed rendering of {body.get('prompt', '')}"
+            return JSONResponse({"created": 1767225600, "data": [item]})
+        return JSONResponse(
+            {
+                "created": 1767225600,
+                "data": [{"b64_json": reply.image_b64}],
+                "background": "opaque",
+                "output_format": reply.image_mime.removeprefix("image/"),
+                "size": body.get("size", "1024x1024"),
+                "quality": "medium",
+                "usage": {
+                    "input_tokens": reply.tokens_in,
+                    "output_tokens": 1056,
+                    "total_tokens": reply.tokens_in + 1056,
+                    "input_tokens_details": {"text_tokens": reply.tokens_in, "image_tokens": 0},
+                },
+            }
+        )
 
     async def chat(self, request: Request) -> Response:
         return await self._answer(request, self.completion)
@@ -403,6 +475,17 @@ class FakeOpenRouter(FakeOpenAI):
 
     async def key(self, request: Request) -> Response:
         return await self._answer(request, lambda rec, reply: JSONResponse({"data": self.key_info}))
+
+    def completion(self, recorded: RecordedRequest, reply: Reply) -> Response:
+        """A chat completion; with `modalities` including "image", the message also carries the
+        generated image as a data URL in `images` (ChatAssistantImages)."""
+        response = super().completion(recorded, reply)
+        if "image" not in ((recorded.json or {}).get("modalities") or []):
+            return response
+        data = json.loads(response.body)
+        url = f"data:{reply.image_mime};base64,{reply.image_b64}"
+        data["choices"][0]["message"]["images"] = [{"type": "image_url", "image_url": {"url": url}}]
+        return JSONResponse(data)
 
     def error(self, kind, message, retry_after, recorded) -> Response:
         metadata: dict[str, Any] | None = None
@@ -574,6 +657,9 @@ class FakeGemini(FakeProviderAPI):
             parts.append({"text": reply.thinking, "thought": True})
         if reply.text is not None:
             parts.append({"text": reply.text})
+        config = (recorded.json or {}).get("generationConfig") or {}
+        if "IMAGE" in (config.get("responseModalities") or []):
+            parts.append({"inlineData": {"mimeType": reply.image_mime, "data": reply.image_b64}})
         usage = {
             "promptTokenCount": reply.tokens_in,
             "candidatesTokenCount": reply.tokens_out,

@@ -1,4 +1,5 @@
-"""The provider-neutral shapes of a chat call and the interface every text provider implements.
+"""The provider-neutral shapes of a chat call and of an image generation, and the interfaces
+every text provider and image provider implements.
 
 Nothing here imports httpx: code that only needs the types (job payloads, command handlers) stays
 light. Each provider module maps a `ChatRequest` to its own wire format.
@@ -6,6 +7,8 @@ light. Each provider module maps a `ChatRequest` to its own wire format.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
@@ -73,3 +76,109 @@ class TextProvider(ABC):
     @abstractmethod
     def validate_key(self, api_key: str) -> None:
         """Make a cheap authenticated call; return if the key is usable, raise otherwise."""
+
+
+# --- images ------------------------------------------------------------------------------------
+
+# What the image MIME types providers return are called as files (Discord shows these inline).
+IMAGE_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One generated image. `prompt` is final (a personality's promptPrefix already applied);
+    `size` is WIDTHxHEIGHT, which each provider maps to what its model accepts (a size, or an
+    aspect ratio). `advanced` holds the validated image_configs keys (camelCase) the provider
+    sends; `negative_prompt` is only sent where the provider has a field for it (OpenRouter)."""
+
+    model: str
+    prompt: str
+    size: str = "1024x1024"
+    negative_prompt: str | None = None
+    advanced: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dimensions(self) -> tuple[int, int]:
+        width, _, height = self.size.partition("x")
+        return int(width), int(height)
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """The decoded image bytes (never a URL: provider URLs expire) and what the provider said."""
+
+    data: bytes = field(repr=False)
+    mime_type: str
+    model: str
+    revised_prompt: str | None = None  # dall-e-3 rewrites prompts and says how
+
+    @property
+    def filename(self) -> str:
+        return f"image.{IMAGE_EXTENSIONS.get(self.mime_type, 'png')}"
+
+
+def closest_aspect_ratio(width: int, height: int, allowed: tuple[str, ...]) -> str:
+    """The ratio in `allowed` ("W:H" strings) nearest to width/height, for providers that take
+    an aspect ratio instead of pixels (1792x1024 -> "16:9")."""
+
+    def value(ratio: str) -> float:
+        w, _, h = ratio.partition(":")
+        return float(w) / float(h)
+
+    return min(allowed, key=lambda ratio: abs(value(ratio) - width / height))
+
+
+def decode_base64(data: Any) -> bytes | None:
+    """Strict base64 to bytes; None for anything else (a provider answer is not trusted)."""
+    if not isinstance(data, str) or not data:
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def parse_data_url(url: Any) -> tuple[str, bytes] | None:
+    """(mime type, bytes) of a `data:<mime>;base64,<data>` URL; None for any other URL."""
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return None
+    header, _, payload = url[5:].partition(",")
+    mime, _, encoding = header.partition(";")
+    if encoding != "base64":
+        return None
+    data = decode_base64(payload)
+    return None if data is None else (mime or "image/png", data)
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+)
+
+
+def image_mime(data: bytes, reported: str | None = None) -> str:
+    """The image's real type from its first bytes (providers' labels are sometimes generic),
+    else what the provider reported, else PNG."""
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return reported if reported in IMAGE_EXTENSIONS else "image/png"
+
+
+class ImageProvider(ABC):
+    """An image-generation provider. Methods raise `tzurot.providers.errors.ProviderError` types
+    (the same classification as chat: an invalid key is InvalidKey whichever call found it)."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def generate_image(self, api_key: str, request: ImageRequest) -> ImageResult:
+        """Generate one image and return its bytes."""

@@ -1,4 +1,5 @@
-"""Google Gemini API: POST /v1beta/models/{model}:generateContent with the x-goog-api-key header.
+"""Google Gemini API: POST /v1beta/models/{model}:generateContent with the x-goog-api-key header,
+for chat and, with an image-output model, for images (parts[].inlineData).
 
 The provider is called `google` in the database. Google reports errors as
 {"error": {"code", "message", "status", "details": [...]}}; the details say what the status code
@@ -13,8 +14,19 @@ from urllib.parse import quote
 
 import httpx
 
-from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
+from tzurot.providers.base import (
+    ChatRequest,
+    ChatResult,
+    ImageProvider,
+    ImageRequest,
+    ImageResult,
+    TextProvider,
+    closest_aspect_ratio,
+    decode_base64,
+    image_mime,
+)
 from tzurot.providers.errors import (
+    BadRequest,
     ContentBlocked,
     InvalidKey,
     MissingPermissions,
@@ -23,7 +35,15 @@ from tzurot.providers.errors import (
     QuotaExhausted,
     RateLimited,
 )
-from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderHTTP, put
+from tzurot.providers.http import (
+    CHAT_TIMEOUT,
+    CHECK_TIMEOUT,
+    IMAGE_TIMEOUT,
+    ErrorInfo,
+    ProviderHTTP,
+    put,
+    scrub,
+)
 
 # finishReason values meaning a filter stopped the answer (not the model finishing).
 BLOCKED_FINISH = frozenset(
@@ -34,7 +54,24 @@ _INVALID_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
-class GeminiProvider(TextProvider):
+# Image output (imageConfig.aspectRatio) takes these ratios.
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+# safetyFilterLevel (Imagen's names, lower case) maps onto these HarmBlockThreshold values.
+SAFETY_THRESHOLDS = (
+    "BLOCK_LOW_AND_ABOVE",
+    "BLOCK_MEDIUM_AND_ABOVE",
+    "BLOCK_ONLY_HIGH",
+    "BLOCK_NONE",
+)
+HARM_CATEGORIES = (
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+)
+
+
+class GeminiProvider(TextProvider, ImageProvider):
     name = "google"
     label = "Google Gemini"
 
@@ -95,6 +132,27 @@ class GeminiProvider(TextProvider):
             json=self.build_body(request),
             timeout=CHAT_TIMEOUT,
         )
+        candidate = self.first_candidate(data)
+        finish = candidate.get("finishReason")
+        parts = (candidate.get("content") or {}).get("parts") or []
+        # Parts flagged "thought" are the thinking summary, not the reply.
+        text = "".join(
+            p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought")
+        )
+        usage = data.get("usageMetadata") or {}
+        return ChatResult(
+            text=text,
+            tokens_in=int(usage.get("promptTokenCount") or 0),
+            # Thinking tokens are billed as output, like OpenAI's reasoning tokens.
+            tokens_out=int(usage.get("candidatesTokenCount") or 0)
+            + int(usage.get("thoughtsTokenCount") or 0),
+            model=data.get("modelVersion") or model,
+            finish_reason=_FINISH.get(finish, finish.lower() if finish else None),
+        )
+
+    def first_candidate(self, data: Any) -> dict[str, Any]:
+        """candidates[0] of a generateContent answer; ContentBlocked when a filter stopped the
+        prompt or the answer (HTTP 200 either way)."""
         if not isinstance(data, dict):
             raise self._unavailable()
         block = (data.get("promptFeedback") or {}).get("blockReason")
@@ -111,21 +169,75 @@ class GeminiProvider(TextProvider):
             raise self.http.fail(
                 ContentBlocked(provider=self.label, detail=f"answer blocked ({finish})")
             )
+        return candidate
+
+    # -- images ----------------------------------------------------------------------------
+
+    def image_body(self, request: ImageRequest) -> dict[str, Any]:
+        """generateContent with an image-output model: IMAGE among the response modalities,
+        the size as `imageConfig.aspectRatio` (an explicit aspectRatio setting wins), and
+        safetyFilterLevel as one threshold for every harm category."""
+        advanced = request.advanced
+        ratio = advanced.get("aspectRatio") or closest_aspect_ratio(
+            *request.dimensions, ASPECT_RATIOS
+        )
+        body: dict[str, Any] = {
+            "contents": [{"role": "user", "parts": [{"text": request.prompt}]}],
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": ratio},
+            },
+        }
+        level = advanced.get("safetyFilterLevel")
+        if level:
+            threshold = level.upper()
+            if threshold not in SAFETY_THRESHOLDS:
+                known = ", ".join(t.lower() for t in SAFETY_THRESHOLDS)
+                raise self.http.fail(
+                    BadRequest(
+                        provider=self.label,
+                        detail=f"safetyFilterLevel {level!r} is not one of {known}",
+                    )
+                )
+            body["safetySettings"] = [
+                {"category": category, "threshold": threshold} for category in HARM_CATEGORIES
+            ]
+        return body
+
+    def generate_image(self, api_key: str, request: ImageRequest) -> ImageResult:
+        model = request.model.removeprefix("models/")
+        body = self.image_body(request)
+        data = self.http.call(
+            "POST",
+            f"/v1beta/models/{quote(model, safe='')}:generateContent",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json=body,
+            timeout=IMAGE_TIMEOUT,
+        )
+        candidate = self.first_candidate(data)
         parts = (candidate.get("content") or {}).get("parts") or []
-        # Parts flagged "thought" are the thinking summary, not the reply.
-        text = "".join(
+        for part in parts:
+            inline = part.get("inlineData") if isinstance(part, dict) else None
+            image = decode_base64(inline.get("data")) if isinstance(inline, dict) else None
+            if image is not None:
+                return ImageResult(
+                    data=image,
+                    mime_type=image_mime(image, inline.get("mimeType")),
+                    model=data.get("modelVersion") or model,
+                )
+        text = " ".join(
             p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought")
-        )
-        usage = data.get("usageMetadata") or {}
-        return ChatResult(
-            text=text,
-            tokens_in=int(usage.get("promptTokenCount") or 0),
-            # Thinking tokens are billed as output, like OpenAI's reasoning tokens.
-            tokens_out=int(usage.get("candidatesTokenCount") or 0)
-            + int(usage.get("thoughtsTokenCount") or 0),
-            model=data.get("modelVersion") or model,
-            finish_reason=_FINISH.get(finish, finish.lower() if finish else None),
-        )
+        ).strip()
+        if text:
+            # An answer in words only: a refusal, or a model that cannot output images.
+            raise self.http.fail(
+                BadRequest(
+                    provider=self.label,
+                    detail=scrub(f"no image, the model said: {text}", api_key),
+                )
+            )
+        raise self.http.fail(ProviderUnavailable(provider=self.label, detail="returned no image"))
 
     def validate_key(self, api_key: str) -> None:
         self.http.call(

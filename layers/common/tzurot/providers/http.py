@@ -33,6 +33,9 @@ from tzurot.redaction import REDACTED, redact
 # A chat may legitimately take a minute (long answers, reasoning models); a key check should not.
 CHAT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 CHECK_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# An image takes 5-60 s, GPT image models at high quality up to ~2 minutes; stay inside the
+# image function's 120 s timeout so a slow provider fails as a retryable error, not a kill.
+IMAGE_TIMEOUT = httpx.Timeout(100.0, connect=5.0)
 DETAIL_LIMIT = 300
 USER_AGENT = "tzurot-serverless/0.1 (+httpx)"
 

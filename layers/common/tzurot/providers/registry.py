@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import Any
 
 from tzurot.config import Settings
-from tzurot.providers.base import KeyValidator, TextProvider
+from tzurot.providers.base import ImageProvider, KeyValidator, TextProvider
 from tzurot.providers.errors import UnknownProvider
 
 # name -> (module, class, Settings attribute holding the base URL)
@@ -24,7 +24,11 @@ _VOICE: dict[str, tuple[str, str, str]] = {
     "elevenlabs": ("tzurot.providers.elevenlabs", "ElevenLabsClient", "elevenlabs_base_url"),
 }
 
+# The text clients of these providers also generate images (image_configs.provider values).
+_IMAGE = {name: _TEXT[name] for name in ("openai", "google", "openrouter")}
+
 TEXT_PROVIDERS: tuple[str, ...] = tuple(_TEXT)
+IMAGE_PROVIDERS: tuple[str, ...] = tuple(_IMAGE)
 KEY_PROVIDERS: tuple[str, ...] = (*_TEXT, *_VOICE)
 
 
@@ -43,6 +47,11 @@ def get_text_provider(name: str, settings: Settings, **options: Any) -> TextProv
     `options` go to the client: `timeout` (httpx.Timeout or seconds), `client` (httpx.Client).
     """
     return _build(_TEXT, name, settings, **options)
+
+
+def get_image_provider(name: str, settings: Settings, **options: Any) -> ImageProvider:
+    """The image client for `name` (openai, google, openrouter); options as for text."""
+    return _build(_IMAGE, name, settings, **options)
 
 
 def get_key_validator(name: str, settings: Settings, **options: Any) -> KeyValidator:

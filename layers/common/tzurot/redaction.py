@@ -56,10 +56,11 @@ def _named_value(match: re.Match[str]) -> str:
     if value.startswith('\\"'):
         return f'{pre}\\"{REDACTED}\\"'
     opener = value[:2] if value[:1] == "b" and value[1:2] in ("'", '"') else value[:1]
-    if opener[-1:] in ("'", '"'):
+    if opener[-1:] in ("'", '"') and len(value) > len(opener) and value[-1] == opener[-1]:
         return f"{pre}{opener}{REDACTED}{opener[-1]}"
-    scheme = _SCHEME.match(value)
-    return pre + (scheme.group(0) if scheme else "") + REDACTED
+    quote = value[:1] if value[:1] in ("'", '"') else ""  # an unclosed quote stays as it was
+    scheme = _SCHEME.match(value, len(quote))
+    return pre + quote + (scheme.group(0) if scheme else "") + REDACTED
 
 
 def _whole(match: re.Match[str]) -> str:
@@ -83,7 +84,7 @@ _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
             r"(?P<val>"
             r"\\\"(?:[^\"\\]|\\[^\"])*\\\""  # \"escaped json\"
             r"|b?\"(?:[^\"\\\n]|\\.)*\"|b?'(?:[^'\\\n]|\\.)*'"  # "quoted", 'quoted'
-            r"|(?i:(?:bearer|bot|basic|token)\s+)?[^\s\"',;&}{\[\])]+)"  # bare
+            r"|[\"']?(?i:(?:bearer|bot|basic|token)\s+)?[^\s\"',;&}{\[\])]+)"  # bare
         ),
         _named_value,
     ),
@@ -114,12 +115,18 @@ _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
 )
 
 
+_DOUBLE = REDACTED * 2
+_REPEATED = re.compile(rf"(?:{re.escape(REDACTED)}){{2,}}")
+
+
 def redact_text(text: str) -> str:
     """`text` with every secret the patterns know replaced by [REDACTED]."""
     if len(text) < 5:  # shorter than the shortest match ("pwd=x")
         return text
     for pattern, replace in _PASSES:
         text = pattern.sub(replace, text)
+    if _DOUBLE in text:  # a secret found by two passes (a key inside a JWT): one marker
+        text = _REPEATED.sub(REDACTED, text)
     return text
 
 

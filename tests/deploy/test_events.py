@@ -1,0 +1,143 @@
+"""events/: the committed samples are the generator's output, and the handlers accept them
+(interactions: freshly signed; workers: the committed job, which is past its token)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import logging
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.deploy.handlers import FUNCTIONS_DIR, load_app
+from tzurot.discord import endpoint
+from tzurot.jobs import queue
+from tzurot.logs import get_logger
+
+EVENTS_DIR = FUNCTIONS_DIR.parent / "events"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_events", EVENTS_DIR / "make_events.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_events = _load_generator()
+
+
+def committed(name: str) -> dict:
+    return json.loads((EVENTS_DIR / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def interactions(monkeypatch):
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", make_events.DEV_PUBLIC_KEY)
+    endpoint.reset_default_endpoint()
+    yield load_app("interactions").handler
+    endpoint.reset_default_endpoint()
+
+
+def _reply(response: dict) -> tuple[int, dict | None]:
+    body = response.get("body") or ""
+    return response["statusCode"], json.loads(body) if body else None
+
+
+def test_committed_samples_are_the_generator_output():
+    expected = make_events.build()
+    assert sorted(p.stem for p in EVENTS_DIR.glob("*.json")) == sorted([*expected, "env"])
+    for name, event in expected.items():
+        assert committed(name) == event, f"events/{name}.json is stale: run make_events.py"
+    assert committed("env") == make_events.sam_env()
+    assert committed("env")["Parameters"]["DISCORD_PUBLIC_KEY"] == make_events.DEV_PUBLIC_KEY
+
+
+def test_fresh_ping_is_answered_with_pong(interactions):
+    event = make_events.build(int(time.time()))["interactions-ping"]
+
+    assert _reply(interactions(event, None)) == (200, {"type": 1})
+
+
+def test_committed_samples_are_refused_as_stale(interactions):
+    # Signed at 2026-01-01: more than 5 minutes ago, so the signature check refuses them.
+    assert _reply(interactions(committed("interactions-ping"), None))[0] == 401
+    assert _reply(interactions(committed("interactions-chat"), None))[0] == 401
+
+
+def test_tampered_sample_is_refused(interactions):
+    event = make_events.build(int(time.time()))["interactions-ping"]
+    event["body"] = event["body"].replace('"type":1', '"type":2')
+
+    assert _reply(interactions(event, None))[0] == 401
+
+
+@pytest.fixture
+def sqs(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("sqs")
+        urls = {}
+        for kind, env_name in (("generate", "GENERATE_QUEUE_URL"), ("image", "IMAGE_QUEUE_URL")):
+            urls[kind] = client.create_queue(QueueName=f"events-{kind}")["QueueUrl"]
+            monkeypatch.setenv(env_name, urls[kind])
+        queue.reset_client()
+        endpoint.reset_default_endpoint()
+
+        def drain(kind: str) -> list[str]:
+            reply = client.receive_message(QueueUrl=urls[kind], MaxNumberOfMessages=10)
+            return [message["Body"] for message in reply.get("Messages", [])]
+
+        yield drain
+        queue.reset_client()
+        endpoint.reset_default_endpoint()
+
+
+@pytest.mark.parametrize(("sample", "kind"), [("chat", "generate"), ("imagine", "image")])
+def test_commands_enqueue_exactly_the_sqs_sample(interactions, sqs, sample, kind):
+    events = make_events.build(int(time.time()))
+
+    assert _reply(interactions(events[f"interactions-{sample}"], None)) == (200, {"type": 5})
+
+    assert sqs(kind) == [events[f"sqs-{kind}"]["Records"][0]["body"]]
+    other = "image" if kind == "generate" else "generate"
+    assert sqs(other) == []
+
+
+@pytest.fixture
+def worker_logs(monkeypatch):
+    """The JSON log lines of the workers' loggers during the test."""
+    stream = io.StringIO()
+    for service in ("tzurot.worker", "tzurot"):
+        get_logger(service)
+        for handler in logging.getLogger(service).handlers:
+            monkeypatch.setattr(handler, "stream", stream)
+    return lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("kind", ["generate", "image"])
+def test_worker_drops_the_committed_job_as_past_its_token(worker_logs, monkeypatch, kind):
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # the expired path must not need it
+    event = committed(f"sqs-{kind}")
+    interaction_id = json.loads(event["Records"][0]["body"])["interaction_id"]
+
+    assert load_app(kind).handler(event, None) == {"batchItemFailures": []}
+
+    (dropped,) = [
+        log
+        for log in worker_logs()
+        if log["message"].startswith("job dropped") and log["service"] == "tzurot.worker"
+    ]
+    assert dropped["message"] == "job dropped: older than the 15-minute interaction token"
+    assert dropped["correlation_id"] == interaction_id
+    assert dropped["function_name"] == kind

@@ -14,6 +14,7 @@ import pytest
 from tests.deploy import template as tpl
 from tests.deploy.handlers import load_app
 from tzurot import secrets
+from tzurot.config import Settings
 from tzurot.crypto.master_key import WRAP_CONTEXT
 from tzurot.crypto.transit import TRANSIT_CONTEXT_KEYS, TRANSIT_PURPOSE
 
@@ -220,7 +221,7 @@ def test_queues_are_encrypted_and_dead_lettered(template):
         redrive = queues[source]["RedrivePolicy"]
         dead_letter = source.replace("Queue", "DeadLetterQueue")
         assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [dead_letter, "Arn"]}
-        assert 2 <= redrive["maxReceiveCount"] <= 5
+        assert redrive["maxReceiveCount"] == {"Ref": "JobMaxReceives"}
         assert queues[dead_letter]["MessageRetentionPeriod"] == 1209600
 
 
@@ -352,6 +353,11 @@ def test_environment_contract(template, scenarios):
     assert env["MigrateFunction"]["TZUROT_MIGRATIONS_DIR"] == "/var/task/migrations"
     for worker in WORKERS:
         assert env[worker]["TZUROT_GUEST_PROVIDER"] == {"Ref": "GuestProvider"}
+        # The workers' "last receive" is the queue's: then they reply with an error.
+        assert env[worker]["TZUROT_JOB_MAX_RECEIVES"] == {"Ref": "JobMaxReceives"}
+    receives = template["Parameters"]["JobMaxReceives"]
+    assert receives["Default"] == Settings().job_max_receives == 3
+    assert receives["MinValue"] >= 2 and receives["MaxValue"] <= 10
 
 
 def test_samconfig_environments_hold_no_secret(template):

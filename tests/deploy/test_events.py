@@ -141,3 +141,20 @@ def test_worker_drops_the_committed_job_as_past_its_token(worker_logs, monkeypat
     assert dropped["message"] == "job dropped: older than the 15-minute interaction token"
     assert dropped["correlation_id"] == interaction_id
     assert dropped["function_name"] == kind
+
+
+def test_interactions_log_lines_carry_the_interaction_id(interactions, monkeypatch):
+    stream = io.StringIO()
+    get_logger("interactions")
+    for handler in logging.getLogger("interactions").handlers:
+        monkeypatch.setattr(handler, "stream", stream)
+    monkeypatch.delenv("GENERATE_QUEUE_URL", raising=False)  # the enqueue fails and is logged
+    event = make_events.build(int(time.time()))["interactions-chat"]
+    interaction_id = json.loads(event["body"])["id"]
+
+    status, reply = _reply(interactions(event, None))
+
+    assert (status, reply["type"]) == (200, 4)
+    (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["message"] == "could not enqueue job"
+    assert (line["correlation_id"], line["function_name"]) == (interaction_id, "interactions")

@@ -25,6 +25,7 @@ from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
 from tzurot.errors import TzurotError
 from tzurot.logs import get_logger
+from tzurot.observability import correlate
 
 if TYPE_CHECKING:
     from tzurot.discord.sealing import Sealer
@@ -105,6 +106,7 @@ class InteractionEndpoint:
             return _json(responses.pong())
         if interaction.invoker is None:
             return BAD_REQUEST  # every user-made interaction names its user
+        correlate(interaction.id)  # every log line from here on carries the interaction id
         return _json(self.route(interaction))
 
     def route(self, interaction: Interaction) -> dict[str, Any]:

@@ -90,3 +90,32 @@ def test_unreachable_database_is_one_line(migrate, monkeypatch):
     assert result["stderr"].startswith("tzurot: error: database unreachable: ")
     assert result["stderr"].count("\n") == 1
     assert "pw@" not in result["stderr"]
+
+
+def test_keys_init_and_status_run_in_account(migrate, db_url, monkeypatch):
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        import boto3
+
+        key_arn = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+        monkeypatch.setenv("KMS_KEY_ID", key_arn)
+
+        init = migrate({"command": "keys init"}, None)
+        again = migrate({"command": "keys init"}, None)
+        status = migrate({"command": "keys status"}, None)
+
+    assert (init["exit_code"], init["stderr"]) == (0, "")
+    assert again["exit_code"] == 1 and again["stderr"].startswith("tzurot: error: ")
+    assert status["exit_code"] == 0
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT version, status, kms_key_id FROM app_master_keys").fetchall()
+    assert rows == [(1, "active", key_arn)]
+    assert "1" in status["stdout"] and "active" in status["stdout"]

@@ -1,0 +1,421 @@
+"""/chat personality message: a user talks to a personality and gets its answer, paid with
+their own key.
+
+One warm turn is five database round trips and no KMS call:
+
+1. claim the interaction (tzurot.jobs.idempotency): a redelivered job stops here;
+2. resolve the personality by name, slug or alias (with its default LLM config);
+3. one statement for everything about the user: upsert the user row (first contact creates
+   it), their timezone, their config layers, the conversation's recent history and today's
+   token usage;
+4. the user's key for the effective provider (decrypted in memory; the master key is cached);
+5. after the provider answered: the usage row, the two history rows and 'done', as one
+   statement (tzurot.db.compose.atomically), so they are written together or not at all.
+
+Then the deferred message is edited into the answer (followups for long ones). If Discord fails
+at that point the claim is released and SQS delivers the job again; the retry finds the
+committed answer in the history and only sends it (no second provider call, usage row or history
+row). Failures become replies (tzurot.commands.errors); a retryable one is retried through SQS
+and, on the last receive, still answered, so no request ends in silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tzurot.commands import errors, history, replies
+from tzurot.commands.config_resolution import (
+    DEFAULT_HISTORY,
+    EffectiveConfig,
+    Layer,
+    UserLayers,
+    effective_config,
+    guest_config,
+    user_layers_sql,
+    validate,
+)
+from tzurot.commands.context import JobContext, RetryLater
+from tzurot.commands.prompt import ReferencedMessage, build_prompt
+from tzurot.db.compose import Statement, atomically
+from tzurot.errors import TzurotError
+from tzurot.jobs import idempotency
+from tzurot.logs import get_logger
+from tzurot.usage import limits
+from tzurot.usage.ledger import KeySource, UsageRecord, usage_statement
+
+if TYPE_CHECKING:
+    from tzurot.jobs.model import Job
+    from tzurot.personalities.model import Personality
+
+log = get_logger("tzurot.chat")
+
+# Message links a user may put in their message: guild channels and DMs, all Discord hosts.
+_MESSAGE_LINK = re.compile(
+    r"https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(?:\d+|@me)/(\d+)/(\d+)"
+)
+
+
+@dataclass(frozen=True)
+class UserState:
+    """Step 3's answer."""
+
+    user_id: str  # users.id uuid
+    timezone: str
+    layers: UserLayers
+    history: list[history.HistoryMessage]
+    usage_today: dict[str, int]
+
+
+def state_statement(job: Job, personality: Personality, now: datetime) -> Statement:
+    """Step 3 as one statement. A user seen for the first time is created here; the UPDATE keeps
+    the username current without rewriting the row when nothing changed."""
+    default_history = personality.llm.max_conversation_history if personality.llm else None
+    # The legacy per-user config, when there is one, also decides the history length; LIMIT
+    # cannot refer to the outer row, so this subquery reads the `usr` CTE itself.
+    history_limit = """coalesce((SELECT c.max_conversation_history FROM usr
+            JOIN user_personality_configs u ON u.user_id = usr.id
+                 AND u.personality_id = %(config_personality_id)s
+            JOIN llm_configs c ON c.id = u.llm_config_id), %(history_default)s)"""
+    sql = f"""WITH new_user AS (
+    INSERT INTO users (discord_id, username) VALUES (%(discord_id)s, %(username)s)
+    ON CONFLICT (discord_id) DO NOTHING
+    RETURNING id, timezone
+), renamed AS (
+    UPDATE users SET username = %(username)s, updated_at = now()
+    WHERE discord_id = %(discord_id)s AND username IS DISTINCT FROM %(username)s
+), usr AS (
+    SELECT id, timezone FROM new_user
+    UNION ALL
+    SELECT id, timezone FROM users WHERE discord_id = %(discord_id)s
+    LIMIT 1
+)
+SELECT usr.id::text, usr.timezone,
+       {user_layers_sql("usr.id")},
+       {history.recent_sql(history_limit)},
+       {limits.usage_today_sql("usr.id")}
+FROM usr"""
+    return Statement(
+        sql,
+        {
+            "discord_id": job.user_id,
+            "username": job.username[:255],
+            "config_personality_id": str(personality.id),
+            "history_default": default_history if default_history is not None else DEFAULT_HISTORY,
+            **history.history_params(conversation_id(job), str(personality.id)),
+            **limits.quota_params(now),
+        },
+    )
+
+
+def load_state(conn, job: Job, personality: Personality, now: datetime) -> UserState:
+    statement = state_statement(job, personality, now)
+    row = conn.execute(statement.sql, dict(statement.params)).fetchone()
+    if row is None:
+        # The user's first two jobs ran at once: the other one inserted the row after this
+        # statement's snapshot was taken. It is visible now.
+        row = conn.execute(statement.sql, dict(statement.params)).fetchone()
+    user_id, timezone, layers, recent, usage = row
+    return UserState(
+        user_id=user_id,
+        timezone=timezone,
+        layers=UserLayers.from_json(layers),
+        history=history.parse(recent),
+        usage_today={source: int(tokens) for source, tokens in (usage or {}).items()},
+    )
+
+
+def conversation_id(job: Job) -> str:
+    """History is kept per channel; a job without one (never seen from Discord) keys on the user."""
+    return job.channel_id or job.user_id
+
+
+def handle(job: Job, ctx: JobContext) -> str:
+    return ChatTurn(job, ctx).run()
+
+
+class ChatTurn:
+    """One /chat job from claim to reply. Attributes fill in as the turn gets further, so a
+    failure reply can use what is known (the personality's voice, the provider)."""
+
+    def __init__(self, job: Job, ctx: JobContext):
+        self.job = job
+        self.ctx = ctx
+        self.reference = ""
+        self.personality: Personality | None = None
+        self.config: EffectiveConfig | None = None
+        self.key_source: KeySource = "user"
+        self.user_id: str | None = None
+
+    # --- the turn -------------------------------------------------------------------------
+
+    def run(self) -> str:
+        conn = self.ctx.conn()
+        claim = idempotency.claim(conn, self.job.interaction_id, "chat")
+        if not claim.claimed:
+            log.info(
+                "duplicate delivery ignored",
+                extra={"status": claim.status, "reference": claim.reference},
+            )
+            return "duplicate"
+        self.reference = claim.reference
+        try:
+            return self._turn(conn, claim)
+        except Exception as exc:  # every failure ends in a reply or a retry, never in silence
+            return self._fail(exc)
+
+    def _turn(self, conn, claim: idempotency.Claim) -> str:
+        from tzurot.personalities.repository import resolve
+
+        job, ctx = self.job, self.ctx
+        now = ctx.now()
+        name = str(job.options.get("personality", "")).strip()
+        message = str(job.options.get("message", "")).strip()
+        self.personality = personality = resolve(conn, name)
+        if claim.is_retry:
+            answer = history.committed_answer(
+                conn, conversation_id(job), str(personality.id), job.interaction_id
+            )
+            if answer is not None:
+                log.info("resending the answer an earlier attempt committed")
+                replies.send_answer(ctx.discord, job, personality, answer)
+                idempotency.finish(conn, job.interaction_id, "done")
+                return "ok"
+
+        state = load_state(conn, job, personality, now)
+        self.user_id = state.user_id
+        self.config = config = effective_config(
+            Layer.from_llm_config(personality.llm), state.layers
+        )
+        api_key = self._api_key(conn, state, config)
+        config = self.config  # guest mode may have replaced it
+        limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
+
+        referenced = self._referenced(message, config.max_referenced_messages)
+        prompt = build_prompt(
+            personality,
+            state.history,
+            message,
+            now=now,
+            timezone=state.timezone,
+            speaker=job.display_name or job.username,
+            referenced=referenced,
+        )
+        result = self._call(config, api_key, prompt)
+
+        atomically(
+            usage_statement(
+                UsageRecord(
+                    user_id=state.user_id,
+                    personality_id=str(personality.id),
+                    provider=config.provider,
+                    model=config.model,
+                    tokens_in=result.tokens_in,
+                    tokens_out=result.tokens_out,
+                    key_source=self.key_source,
+                )
+            ),
+            history.turn_statement(
+                channel_id=conversation_id(job),
+                personality_id=str(personality.id),
+                user_id=state.user_id,
+                interaction_id=job.interaction_id,
+                question=message,
+                answer=result.text,
+            ),
+            idempotency.finish_statement(job.interaction_id, "done"),
+        ).execute(conn)
+        replies.send_answer(ctx.discord, job, personality, result.text)
+        log.info(
+            "answered",
+            extra={
+                "reference": self.reference,
+                "provider": config.provider,
+                "tokens_in": result.tokens_in,
+                "tokens_out": result.tokens_out,
+                "key_source": self.key_source,
+            },
+        )
+        return "ok"
+
+    def _api_key(self, conn, state: UserState, config: EffectiveConfig) -> str:
+        """The user's key for the provider; else the operator's guest key when guest mode is
+        configured; else NoKey. Never the guest key for a user whose own key failed: a failed
+        key is deactivated, and that reply tells them so."""
+        from tzurot.crypto.key_store import load_user_key
+
+        settings = self.ctx.settings
+        key = load_user_key(conn, self.ctx.keyring, state.user_id, config.provider)
+        if key is not None:
+            return key
+        if not settings.guest_mode_enabled:
+            raise NoKey(config.provider)
+        self.key_source = "guest"
+        self.config = validate(guest_config(config, settings.guest_provider, settings.guest_model))
+        return settings.guest_api_key
+
+    def _referenced(self, message: str, limit: int) -> list[ReferencedMessage]:
+        """Messages linked in the text, fetched with the bot token; skipped quietly without one
+        or when a message cannot be read (deleted, no access)."""
+        from tzurot.discord.rest import DiscordError
+
+        discord = self.ctx.discord
+        links = _MESSAGE_LINK.findall(message)[: max(limit, 0)]
+        if not links or not discord.has_bot_token:
+            return []
+        found = []
+        for channel_id, message_id in links:
+            try:
+                data = discord.get_message(channel_id, message_id)
+            except DiscordError as exc:
+                log.info("linked message skipped", extra={"reason": type(exc).__name__})
+                continue
+            author = data.get("author") or {}
+            content = data.get("content") or " ".join(
+                embed.get("description") or "" for embed in data.get("embeds") or []
+            )
+            found.append(
+                ReferencedMessage(
+                    author=author.get("global_name") or author.get("username") or "someone",
+                    content=content,
+                    timestamp=data.get("timestamp"),
+                )
+            )
+        return found
+
+    def _call(self, config: EffectiveConfig, api_key: str, prompt) -> Any:
+        from tzurot.observability import provider_timer, record_tokens
+        from tzurot.providers.base import ChatRequest
+        from tzurot.providers.registry import get_text_provider
+
+        options = self.ctx.provider_options.get(config.provider, {})
+        provider = get_text_provider(config.provider, self.ctx.settings, **options)
+        request = ChatRequest(
+            model=config.model,
+            system=prompt.system,
+            messages=prompt.messages,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            max_tokens=config.max_tokens,
+            advanced=dict(config.advanced_parameters),
+        )
+        with provider_timer(config.provider):
+            result = provider.chat(api_key, request)
+        record_tokens(config.provider, prompt=result.tokens_in, completion=result.tokens_out)
+        return result
+
+    # --- failures -------------------------------------------------------------------------
+
+    def _fail(self, exc: Exception) -> str:
+        from tzurot.providers.errors import InvalidKey, ProviderError, QuotaExhausted
+
+        ctx, job = self.ctx, self.job
+        provider = self.config.provider if self.config else None
+        if errors.is_retryable(exc) and not ctx.last_attempt:
+            log.warning(
+                "retryable failure; SQS will deliver the job again",
+                extra={
+                    "reference": self.reference,
+                    "error": type(exc).__name__,
+                    "receive_count": ctx.receive_count,
+                },
+            )
+            _quietly(lambda: idempotency.release(ctx.conn(), job.interaction_id))
+            raise RetryLater(str(exc)) from exc
+
+        if isinstance(exc, NoKey):
+            reply = errors.error_reply(
+                "no_key",
+                reference=self.reference,
+                personality=self.personality,
+                provider=exc.provider,
+            )
+        elif isinstance(exc, ProviderError) and self.key_source == "guest":
+            # The operator's key: nothing for the user to fix, nothing to switch off.
+            log.error(
+                "guest provider call failed",
+                extra={"reference": self.reference, "category": exc.category},
+            )
+            category = "content_blocked" if exc.category == "content_blocked" else "unavailable"
+            reply = errors.error_reply(
+                category,
+                reference=self.reference,
+                personality=self.personality,
+                provider=provider,
+            )
+        else:
+            reply = errors.reply_for(
+                exc, reference=self.reference, personality=self.personality, provider=provider
+            )
+            if isinstance(exc, InvalidKey | QuotaExhausted):
+                self._tell_owner_of_key(exc, provider)
+        # A traceback only for what nobody expected (a bug); the rest is a known outcome.
+        (log.exception if reply.category == "internal" else log.warning)(
+            "chat failed",
+            extra={
+                "reference": self.reference,
+                "category": reply.category,
+                "error": type(exc).__name__,
+            },
+        )
+        self._send_error(reply)
+        _quietly(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
+        return "user_error" if reply.category in _USER_CATEGORIES else "failed"
+
+    def _tell_owner_of_key(self, exc: Exception, provider: str | None) -> None:
+        """Invalid key: switch it off. Both kinds: a DM (bot token) besides the reply."""
+        from tzurot.crypto.key_store import deactivate
+        from tzurot.providers.errors import InvalidKey
+
+        name = errors.provider_name(provider)
+        if isinstance(exc, InvalidKey) and self.user_id and provider:
+            _quietly(lambda: deactivate(self.ctx.conn(), self.user_id, provider))
+            text = (
+                f"Your {name} API key was rejected (invalid, revoked or expired), so it has "
+                "been switched off. Add a working key with `/wallet set`."
+            )
+        else:
+            text = (
+                f"Your {name} account is out of credits or quota. Check your plan and billing "
+                f"with {name}; your key stays saved."
+            )
+        if self.ctx.discord.has_bot_token:
+            _quietly(lambda: self.ctx.discord.send_dm(self.job.user_id, {"content": text}))
+
+    def _send_error(self, reply: errors.ErrorReply) -> None:
+        if not replies.send_error(self.ctx.discord, self.job, reply, self.personality):
+            log.error("could not deliver the error reply", extra={"reference": self.reference})
+
+
+class NoKey(TzurotError):
+    """The user has no active key for the provider and guest mode is off."""
+
+    def __init__(self, provider: str):
+        self.provider = provider
+        super().__init__(f"no active {provider} key")
+
+
+_USER_CATEGORIES = frozenset(
+    {
+        "no_key",
+        "daily_limit",
+        "guest_limit",
+        "config",
+        "unknown_personality",
+        "invalid_key",
+        "quota_exhausted",
+        "missing_permissions",
+        "content_blocked",
+        "bad_request",
+    }
+)
+
+
+def _quietly(action) -> None:
+    """Best effort: a follow-up write or DM that fails must not hide the original failure."""
+    try:
+        action()
+    except Exception as exc:
+        log.warning("best-effort step failed", extra={"error": type(exc).__name__})

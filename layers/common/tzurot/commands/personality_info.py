@@ -1,0 +1,75 @@
+"""/personality info name: a personality's profile card.
+
+Display name, name, aliases, birthday, whether voice and images are on, and the model of its
+default LLM config. The card is public, like the command's deferred message (a profile is not
+private); an unknown name gets a private reply with the closest names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tzurot.commands import formatting as fmt
+from tzurot.commands.account import AccountCall, Refusal, Reply, run
+from tzurot.commands.errors import provider_name
+
+if TYPE_CHECKING:
+    from tzurot.personalities.model import Birthday, Personality
+
+MAX_FIELD = 1024  # Discord's limit for an embed field's value
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def handle(job, ctx) -> str:
+    return run(job, ctx, _SUBCOMMANDS.get(job.subcommand or "", _unknown))
+
+
+def info(call: AccountCall) -> Reply:
+    name = call.option("name")
+    if name is None:
+        raise Refusal("Please name a personality: `/personality info name:…`.")
+    return Reply(embeds=(profile_embed(call.personality(name)),), public=True)
+
+
+def profile_embed(personality: Personality) -> dict:
+    aliases = ", ".join(personality.aliases) if personality.aliases else "none"
+    fields = [
+        ("Name", f"{personality.name} ({fmt.inline_code(personality.slug)})", True),
+        ("Aliases", fmt.clip(aliases, MAX_FIELD), True),
+        ("Birthday", birthday_text(personality.birthday), True),
+        ("Voice", "on" if personality.voice_enabled else "off", True),
+        ("Images", "on" if personality.image_enabled else "off", True),
+        ("Model", model_text(personality), False),
+    ]
+    embed: dict = {
+        "title": personality.label[:256],
+        "fields": [{"name": n, "value": v, "inline": inline} for n, v, inline in fields],
+    }
+    if personality.avatar_url:
+        embed["thumbnail"] = {"url": personality.avatar_url}
+    return embed
+
+
+def birthday_text(birthday: Birthday | None) -> str:
+    """Day and month ("24 December"), with the year when known; "not set" without one."""
+    if birthday is None:
+        return "not set"
+    text = f"{birthday.day} {MONTHS[birthday.month - 1]}"
+    return f"{text} {birthday.year}" if birthday.year is not None else text
+
+
+def model_text(personality: Personality) -> str:
+    llm = personality.llm
+    if llm is None or not llm.model:
+        return "not configured"
+    return f"{fmt.inline_code(llm.model)} ({provider_name(llm.provider)})"
+
+
+def _unknown(call: AccountCall) -> Reply:
+    raise Refusal("Sorry, I don't know that `/personality` command. Try `/help`.")
+
+
+_SUBCOMMANDS = {"info": info}

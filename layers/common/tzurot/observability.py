@@ -16,7 +16,8 @@ service) carries `correlation_id` = the Discord interaction id (`correlate`, `co
 interactions function and again in the worker that picks up the job, plus `function_name` and
 `function_request_id` (`instrument`). One CloudWatch Logs Insights query over the three log
 groups then finds the whole story. It works through a log record factory, so loggers created
-after `correlate` get the keys too, and a log call's own `extra` keys are never overwritten.
+after `correlate` get the keys too, and a log call's own `extra` keys (e.g. interaction_id)
+are kept as they are.
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ class Settings:
     # Usage limits (tokens per user per UTC day); 0 disables a limit.
     daily_token_limit: int = 2_000_000
     guest_daily_token_limit: int = 20_000
+    # /imagine: images per user in any rolling hour (counted from usage_logs); 0 disables it.
+    image_hourly_limit: int = 10
     # Guest mode: only when the operator configures all three.
     guest_provider: str | None = None
     guest_model: str | None = None
@@ -56,6 +58,8 @@ class Settings:
     # Workers: the generate/image queues' maxReceiveCount (the template's redrive policy). On
     # that receive a job that keeps failing answers the user with an error instead of retrying.
     job_max_receives: int = 3
+    # Where the operator publishes docs/user-guide.md; /help links it.
+    user_guide_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,10 +97,12 @@ class Settings:
             guest_daily_token_limit=_int(
                 env, "TZUROT_GUEST_DAILY_TOKEN_LIMIT", cls.guest_daily_token_limit
             ),
+            image_hourly_limit=_int(env, "TZUROT_IMAGE_HOURLY_LIMIT", cls.image_hourly_limit),
             guest_provider=opt("TZUROT_GUEST_PROVIDER"),
             guest_model=opt("TZUROT_GUEST_MODEL"),
             guest_api_key=opt("TZUROT_GUEST_API_KEY"),
             job_max_receives=max(_int(env, "TZUROT_JOB_MAX_RECEIVES", cls.job_max_receives), 1),
+            user_guide_url=opt("TZUROT_USER_GUIDE_URL"),
         )
 
     @property

@@ -23,6 +23,14 @@ Handler = Callable[["Job", "JobContext"], str]
 
 GENERATE_HANDLERS: dict[str, str] = {
     "chat": "tzurot.commands.chat:handle",
+    # account commands (tzurot.commands.account)
+    "wallet": "tzurot.commands.wallet:handle",
+    "config": "tzurot.commands.user_config:handle",
+    "timezone": "tzurot.commands.timezone:handle",
+    "usage": "tzurot.commands.usage:handle",
+    "admin": "tzurot.commands.admin:handle",
+    "personality": "tzurot.commands.personality_info:handle",
+    "help": "tzurot.commands.help:handle",
 }
 
 IMAGE_HANDLERS: dict[str, str] = {

@@ -129,6 +129,45 @@ def deactivate(conn, user_id: str | uuid.UUID, provider: str) -> bool:
     return cursor.rowcount > 0
 
 
+def activate(conn, user_id: str | uuid.UUID, provider: str) -> bool:
+    """Mark the key active again (it passed a check); True when an inactive key was changed."""
+    user_id, provider = canonical_user_id(user_id), _check_provider(provider)
+    cursor = conn.execute(
+        "UPDATE user_api_keys SET is_active = true, updated_at = now()"
+        " WHERE user_id = %s AND provider = %s AND NOT is_active",
+        (user_id, provider),
+    )
+    return cursor.rowcount > 0
+
+
+def read_user_key(
+    conn, keyring: MasterKeyring, user_id: str | uuid.UUID, provider: str
+) -> tuple[str, bool] | None:
+    """(key, is_active) of the user's key for `provider` whatever its state, or None; for
+    re-checking a key (/wallet test). Does not stamp last_used_at: a check is not a use."""
+    user_id, provider = canonical_user_id(user_id), _check_provider(provider)
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            "SELECT iv, content, tag, key_version, is_active FROM user_api_keys"
+            " WHERE user_id = %s AND provider = %s",
+            (user_id, provider),
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    iv, content, tag, version, is_active = row
+    key = decrypt_api_key(
+        keyring.get(version),
+        EncryptedKey(iv=iv, content=content, tag=tag),
+        user_id=user_id,
+        provider=provider,
+        key_version=version,
+    )
+    return key, is_active
+
+
 def delete(conn, user_id: str | uuid.UUID, provider: str) -> bool:
     """Remove the key; True when there was one."""
     user_id, provider = canonical_user_id(user_id), _check_provider(provider)

@@ -380,3 +380,12 @@ def test_samconfig_environments_hold_no_secret(template):
         re.I,
     )
     assert not secret_shapes.search(text)
+
+
+def test_worker_timeouts_outlast_their_provider_calls(template):
+    from tzurot.providers.http import CHAT_TIMEOUT, IMAGE_TIMEOUT
+
+    resources = template["Resources"]
+    # Room after the slowest provider answer for the database and the Discord reply.
+    assert resources["GenerateFunction"]["Properties"]["Timeout"] >= CHAT_TIMEOUT.read + 20
+    assert resources["ImageFunction"]["Properties"]["Timeout"] >= IMAGE_TIMEOUT.read + 15

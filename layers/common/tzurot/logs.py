@@ -17,12 +17,32 @@ from tzurot.redaction import install_redaction, redact
 
 _loggers: dict[str, Logger] = {}
 
+# Fields powertools fills from code and the Lambda context, never from data: redacting them only
+# mangles them (`location` "_enqueue_wallet_key:123" reads as a "key: value" pair).
+_TRUSTED_FIELDS = frozenset(
+    {
+        "level",
+        "location",
+        "timestamp",
+        "service",
+        "sampling_rate",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "xray_trace_id",
+    }
+)
+
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
     """Redacts secrets from the whole serialized record: message, extra keys and exceptions."""
 
     def serialize(self, log: dict) -> str:
-        return super().serialize(redact(log))
+        trusted = {k: v for k, v in log.items() if k in _TRUSTED_FIELDS}
+        untrusted = {k: v for k, v in log.items() if k not in _TRUSTED_FIELDS}
+        return super().serialize({**trusted, **redact(untrusted)})
 
 
 def get_logger(service: str = "tzurot", **kwargs) -> Logger:

@@ -53,7 +53,8 @@ def test_dev_once_starts_everything_and_answers_a_signed_ping(isolated_env, caps
     for secret_file in (key_file, isolated_env / "dev-kms-key.json"):
         assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
     assert out[8].startswith("interactions: POST http://127.0.0.1:")
-    assert out[9] == "self-check: signed PING -> PONG"
+    assert out[9].startswith("worker generate: polling http://127.0.0.1:")
+    assert out[-1] == "self-check: signed PING -> PONG"
 
     # A restart keeps the KMS key, so the master key stored in the database still unwraps.
     del os.environ["DISCORD_PUBLIC_KEY"]  # as in a new process: the dev pair is loaded again

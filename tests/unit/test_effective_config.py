@@ -10,6 +10,7 @@ from tzurot.commands.config_resolution import (
     ConfigUnusable,
     EffectiveConfig,
     Layer,
+    NoModel,
     UserLayers,
     effective_config,
     guest_config,
@@ -114,8 +115,18 @@ def test_switching_provider_without_a_model_is_refused_with_the_fix():
 
 
 def test_no_model_anywhere():
-    with pytest.raises(ConfigUnusable, match="this personality has no model configured"):
+    with pytest.raises(NoModel, match="this personality has no model configured"):
         merge(None, UserLayers())
+    assert issubclass(NoModel, ConfigUnusable)
+
+
+def test_guest_config_for_a_personality_without_any_config():
+    guest = guest_config(None, "openrouter", "meta-llama/llama-3.1-8b-instruct")
+    assert guest == EffectiveConfig(
+        provider="openrouter",
+        model="meta-llama/llama-3.1-8b-instruct",
+        sources={"provider": "guest"},
+    )
 
 
 def test_user_overrides_alone_can_make_a_config_for_a_personality_without_one():

@@ -3,7 +3,9 @@
 Embedded PostgreSQL (unless DATABASE_URL is set) with migrations applied, moto's server mode on
 loopback for SQS and KMS (queues and dead-letter queues created at start; the dev KMS key kept
 across restarts), the app master key (created on first start), the dev Ed25519 key pair when
-DISCORD_PUBLIC_KEY is unset, and the interactions endpoint served by uvicorn on 127.0.0.1.
+DISCORD_PUBLIC_KEY is unset, the interactions endpoint served by uvicorn on 127.0.0.1, and the
+workers polling the local queues (calling the same handlers as Lambda). `--discord-sink` points
+the workers' Discord calls at a local sink that prints every message.
 Runs until interrupted; `--once` starts everything, checks the endpoint answers a signed PING,
 prints what ran, and exits.
 """
@@ -24,6 +26,7 @@ from tzurot.dev.stack import (
     MasterKey,
     StackError,
 )
+from tzurot.dev.workers import SINK_PORT, DiscordSinkServer, Workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,17 +48,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0,
         help="port of the moto server (SQS, KMS) on 127.0.0.1 (default: any free port)",
     )
+    dev.add_argument(
+        "--discord-sink",
+        action="store_true",
+        help="send the workers' Discord calls to a local sink that prints every message",
+    )
+    dev.add_argument(
+        "--sink-port",
+        type=int,
+        default=SINK_PORT,
+        help=f"port of the Discord sink on 127.0.0.1 (default {SINK_PORT}; 0: any)",
+    )
     dev.set_defaults(handler=run)
 
 
 def build_stack(args: argparse.Namespace) -> LocalStack:
+    sink = [DiscordSinkServer(args.sink_port)] if getattr(args, "discord_sink", False) else []
     return LocalStack(
         [
             Database(),
             AwsEmulator(args.aws_port),
             MasterKey(),
             DiscordKey(),
+            *sink,
             InteractionsServer(args.port),
+            Workers(),
         ]
     )
 

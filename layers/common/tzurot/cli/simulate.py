@@ -2,6 +2,8 @@
 
 Builds an interaction as Discord would send it, signs it with the dev key from .tzurot/, POSTs
 it, and prints the HTTP status and the JSON answer. Exit code 0 for a 2xx answer, 1 otherwise.
+After a deferred answer it waits for the worker's reply on the Discord sink of
+`tzurot dev --discord-sink` and prints it (`--wait 0` skips that).
 
     tzurot simulate ping
     tzurot simulate chat lilith "hi"
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from tzurot.dev import simulator
+from tzurot.dev.workers import SINK_PORT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument("--channel-id", default=simulator.Identity.channel_id)
     simulate.add_argument("--guild-id", default=None, help="send from a server (default: DM)")
     simulate.add_argument("--locale", default=simulator.Identity.locale)
+    simulate.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="after a deferred answer, wait this long for the worker's reply (0: don't wait)",
+    )
+    simulate.add_argument(
+        "--sink-url",
+        default=f"http://127.0.0.1:{SINK_PORT}/api/v10",
+        help="the Discord sink of `tzurot dev --discord-sink` (where replies are read from)",
+    )
     actions = simulate.add_subparsers(dest="action", required=True)
     actions.add_parser("ping", help="a PING (expects PONG)")
     chat = actions.add_parser("chat", help="/chat PERSONALITY MESSAGE")
@@ -85,4 +101,50 @@ def run(args: argparse.Namespace) -> int:
     print(f"HTTP {reply.status}")
     answer = reply.json()
     print(json.dumps(answer, indent=2) if answer is not None else reply.body)
+    if isinstance(answer, dict) and answer.get("type") == DEFERRED and args.wait > 0:
+        print_followups(args.sink_url, payload["token"], args.wait)
     return 0 if 200 <= reply.status < 300 else 1
+
+
+DEFERRED = 5
+
+
+def print_followups(sink_url: str, token: str, wait: float) -> None:
+    """Print what the worker answers through the sink: the edited original and followups
+    (after the first answer, more that follow within a couple of seconds)."""
+    import httpx
+
+    from tzurot.dev.discord_sink import fetch_interaction_messages
+
+    # Progress notes go to stderr: stdout stays the HTTP answer and then the replies.
+    print(f"waiting up to {wait:g}s for the answer (Discord sink at {sink_url})", file=sys.stderr)
+    seen = 0
+    timeout = wait
+    while True:
+        try:
+            answers = fetch_interaction_messages(sink_url, token, after=seen, timeout=timeout)
+        except httpx.HTTPError:
+            print("no Discord sink there; run `tzurot dev --discord-sink`", file=sys.stderr)
+            return
+        if not answers:
+            if seen == 0:
+                print(f"no answer within {wait:g}s", file=sys.stderr)
+            return
+        for answer in answers:
+            print(render_answer(answer["kind"], answer["message"]))
+        seen += len(answers)
+        timeout = 2.0
+
+
+def render_answer(kind: str, message: dict) -> str:
+    private = " (only you can see this)" if message.get("flags", 0) & 64 else ""
+    lines = [f"--- {kind}{private}"]
+    if message.get("content"):
+        lines.append(message["content"])
+    for embed in message.get("embeds") or []:
+        author = (embed.get("author") or {}).get("name")
+        if author:
+            lines.append(f"[{author}]")
+        if embed.get("description"):
+            lines.append(embed["description"])
+    return "\n".join(lines)

@@ -31,6 +31,7 @@ from tzurot.commands.config_resolution import (
     DEFAULT_HISTORY,
     EffectiveConfig,
     Layer,
+    NoModel,
     UserLayers,
     effective_config,
     guest_config,
@@ -186,10 +187,13 @@ class ChatTurn:
 
         state = load_state(conn, job, personality, now)
         self.user_id = state.user_id
-        self.config = config = effective_config(
-            Layer.from_llm_config(personality.llm), state.layers
-        )
-        api_key = self._api_key(conn, state, config)
+        try:
+            self.config = effective_config(Layer.from_llm_config(personality.llm), state.layers)
+        except NoModel:
+            if not ctx.settings.guest_mode_enabled:
+                raise
+            self.config = None  # nothing to look a user key up for: guest mode answers
+        api_key = self._api_key(conn, state, self.config)
         config = self.config  # guest mode may have replaced it
         limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
 
@@ -240,18 +244,19 @@ class ChatTurn:
         )
         return "ok"
 
-    def _api_key(self, conn, state: UserState, config: EffectiveConfig) -> str:
+    def _api_key(self, conn, state: UserState, config: EffectiveConfig | None) -> str:
         """The user's key for the provider; else the operator's guest key when guest mode is
         configured; else NoKey. Never the guest key for a user whose own key failed: a failed
         key is deactivated, and that reply tells them so."""
         from tzurot.crypto.key_store import load_user_key
 
         settings = self.ctx.settings
-        key = load_user_key(conn, self.ctx.keyring, state.user_id, config.provider)
-        if key is not None:
-            return key
-        if not settings.guest_mode_enabled:
-            raise NoKey(config.provider)
+        if config is not None:
+            key = load_user_key(conn, self.ctx.keyring, state.user_id, config.provider)
+            if key is not None:
+                return key
+            if not settings.guest_mode_enabled:
+                raise NoKey(config.provider)
         self.key_source = "guest"
         self.config = validate(guest_config(config, settings.guest_provider, settings.guest_model))
         return settings.guest_api_key

@@ -37,6 +37,10 @@ class ConfigUnusable(TzurotError):
         super().__init__("; ".join(problems))
 
 
+class NoModel(ConfigUnusable):
+    """No layer names a provider and model (guest mode, when configured, still can answer)."""
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer's values; None means "not set here, inherit"."""
@@ -157,7 +161,7 @@ def merge(base: Layer | None, user: UserLayers) -> EffectiveConfig:
             }
             sources["advanced_parameters"] = layer.source
     if not values.get("provider") or not values.get("model"):
-        raise ConfigUnusable(
+        raise NoModel(
             ["model: this personality has no model configured; choose one with /config set-model"]
         )
     return EffectiveConfig(**values, sources=sources)
@@ -188,9 +192,12 @@ def effective_config(base: Layer | None, user: UserLayers) -> EffectiveConfig:
     return validate(merge(base, user))
 
 
-def guest_config(config: EffectiveConfig, provider: str, model: str) -> EffectiveConfig:
-    """The operator's guest provider and model with the user's universal parameters; advanced
-    parameters only survive when the guest provider is the same provider."""
+def guest_config(config: EffectiveConfig | None, provider: str, model: str) -> EffectiveConfig:
+    """The operator's guest provider and model with the user's universal parameters (none when
+    the personality has no config at all); advanced parameters only survive when the guest
+    provider is the same provider."""
+    if config is None:
+        return EffectiveConfig(provider=provider, model=model, sources={"provider": "guest"})
     advanced = config.advanced_parameters if provider == config.provider else {}
     sources = {**config.sources, "provider": "guest", "model": "guest"}
     return replace(
@@ -223,11 +230,13 @@ def user_layers_sql(user_id_sql: str) -> str:
 ))"""
 
 
-def load_user_layers(conn, user_id: str, personality_id: str) -> UserLayers:
-    """The user's layers for one personality (one round trip)."""
+def load_user_layers(conn, user_id: str, personality_id: str | None) -> UserLayers:
+    """The user's layers for one personality (one round trip); personality_id None: only the
+    user's default layer (what /config edits without a personality)."""
+    pid = str(personality_id) if personality_id is not None else None
     row = conn.execute(
         "SELECT " + user_layers_sql("%(config_user_id)s"),
-        {"config_user_id": str(user_id), "config_personality_id": str(personality_id)},
+        {"config_user_id": str(user_id), "config_personality_id": pid},
     ).fetchone()
     return UserLayers.from_json(row[0])
 

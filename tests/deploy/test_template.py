@@ -389,3 +389,15 @@ def test_worker_timeouts_outlast_their_provider_calls(template):
     # Room after the slowest provider answer for the database and the Discord reply.
     assert resources["GenerateFunction"]["Properties"]["Timeout"] >= CHAT_TIMEOUT.read + 20
     assert resources["ImageFunction"]["Properties"]["Timeout"] >= IMAGE_TIMEOUT.read + 15
+
+
+def test_every_setting_the_code_reads_is_deployable(template, scenarios):
+    """A new TZUROT_* variable in tzurot/config.py needs a parameter here (or a secret ref)."""
+    source = (tpl.ROOT / "layers/common/tzurot/config.py").read_text()
+    knobs = set(re.findall(r'"(TZUROT_[A-Z_]+)"', source))
+    assert "TZUROT_JOB_MAX_RECEIVES" in knobs
+    for name in WORKERS:
+        env = tpl.function(template, name, scenarios[-1])["Environment"]["Variables"]
+        strings = {key: value if isinstance(value, str) else "set" for key, value in env.items()}
+        deployed = set(env) | {ref.name for ref in secrets.references(strings)}
+        assert knobs - deployed == set(), name

@@ -118,10 +118,9 @@ def test_commands_enqueue_exactly_the_sqs_sample(interactions, sqs, sample, kind
 def worker_logs(monkeypatch):
     """The JSON log lines of the workers' loggers during the test."""
     stream = io.StringIO()
-    for service in ("tzurot.worker", "tzurot"):
-        get_logger(service)
-        for handler in logging.getLogger(service).handlers:
-            monkeypatch.setattr(handler, "stream", stream)
+    get_logger("tzurot.worker")
+    for handler in logging.getLogger("tzurot.worker").handlers:
+        monkeypatch.setattr(handler, "stream", stream)
     return lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
@@ -133,11 +132,7 @@ def test_worker_drops_the_committed_job_as_past_its_token(worker_logs, monkeypat
 
     assert load_app(kind).handler(event, None) == {"batchItemFailures": []}
 
-    (dropped,) = [
-        log
-        for log in worker_logs()
-        if log["message"].startswith("job dropped") and log["service"] == "tzurot.worker"
-    ]
+    (dropped,) = [log for log in worker_logs() if log["message"].startswith("job dropped")]
     assert dropped["message"] == "job dropped: older than the 15-minute interaction token"
     assert dropped["correlation_id"] == interaction_id
     assert dropped["function_name"] == kind

@@ -12,6 +12,10 @@ import pytest
 from tzurot import observability
 from tzurot.logs import get_logger
 
+# Not "tzurot": a logger of that name would be the parent of the package's "tzurot.*" loggers
+# and print their records a second time for the rest of this test process.
+SERVICE = "observability-test"
+
 
 @pytest.fixture
 def lines(capsys, monkeypatch):
@@ -22,7 +26,7 @@ def lines(capsys, monkeypatch):
     # powertools binds its handler to the stdout of the moment the logger was first made, which
     # pytest's capture may have replaced since: send the log lines to a buffer of this test.
     logs = io.StringIO()
-    for service in ("tzurot", "interactions"):
+    for service in (SERVICE, "interactions"):
         get_logger(service)
         for handler in logging.getLogger(service).handlers:
             monkeypatch.setattr(handler, "stream", logs)
@@ -60,9 +64,9 @@ def test_instrumented_handler_emits_cold_start_once_and_correlates(lines):
     def handler(event, context):
         for record in event["Records"]:
             with observability.correlated(observability.interaction_id_of(record)):
-                get_logger().info("processing job")
+                get_logger(SERVICE).info("processing job")
                 observability.record_job("chat", "ok")
-        get_logger().info("batch done")
+        get_logger(SERVICE).info("batch done")
         seen.append(context)
         return {"batchItemFailures": []}
 
@@ -95,7 +99,7 @@ def test_correlation_reaches_every_logger_and_is_cleared_per_invocation(lines):
     def handler(event, context):
         get_logger("interactions").info("before")
         observability.correlate(event["id"])
-        get_logger("tzurot").info("after")
+        get_logger(SERVICE).info("after")
         # A call's own extra keys are kept as they are (and never clash with ours).
         get_logger("interactions").info("extra", extra={"interaction_id": "333"})
 
@@ -109,10 +113,10 @@ def test_correlation_reaches_every_logger_and_is_cleared_per_invocation(lines):
     ]
     assert logs == [
         ("interactions", "before", None, None),
-        ("tzurot", "after", "222", None),
+        (SERVICE, "after", "222", None),
         ("interactions", "extra", "222", "333"),
         ("interactions", "before", None, None),
-        ("tzurot", "after", None, None),
+        (SERVICE, "after", None, None),
         ("interactions", "extra", None, "333"),
     ]
 

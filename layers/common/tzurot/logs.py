@@ -45,8 +45,13 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return super().serialize({**trusted, **redact(untrusted)})
 
 
-def get_logger(service: str = "tzurot", **kwargs) -> Logger:
-    """The redacting logger for `service` (cached per service when no options are given)."""
+def get_logger(service: str = "tzurot-app", **kwargs) -> Logger:
+    """The redacting logger for `service` (cached per service when no options are given).
+
+    Never name one plain "tzurot": the `tzurot.*` loggers propagate to it and would print twice.
+    """
+    if service == "tzurot":
+        raise ValueError('use a dotted service name such as "tzurot.chat", not "tzurot"')
     install_redaction()
     if kwargs:
         return Logger(service=service, logger_formatter=RedactingFormatter(), **kwargs)

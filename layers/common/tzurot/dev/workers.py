@@ -112,14 +112,10 @@ class QueuePoller:
 
 
 def default_handlers() -> dict[str, BatchHandler]:
-    """Queue kind -> the handler its Lambda function runs (image only once a handler exists)."""
+    """Queue kind -> the handler its Lambda function runs."""
     from tzurot.jobs import worker
 
-    handlers: dict[str, BatchHandler] = {"generate": worker.handle_generate_batch}
-    image = getattr(worker, "handle_image_batch", None)
-    if image is not None:
-        handlers["image"] = image
-    return handlers
+    return {"generate": worker.handle_generate_batch, "image": worker.handle_image_batch}
 
 
 class Workers:

@@ -22,6 +22,7 @@ from tests.e2e.chat_stack import (  # noqa: F401  (fixtures, re-exported)
     ChatStack,
     chat,
     chat_servers,
+    close_keepalive_clients,
     interactions_app,
 )
 from tests.fakes.interactions import GUILD, command, modal_submit, signed
@@ -36,6 +37,7 @@ def elevenlabs() -> Iterator[tuple[FakeElevenLabs, str]]:
     fake = FakeElevenLabs(valid_keys=[ELEVENLABS_KEY])
     with fake.serve() as url:
         yield fake, url
+        close_keepalive_clients()  # else the server waits out idle keep-alive connections
 
 
 @dataclass
@@ -75,6 +77,13 @@ class AccountStack:
         bodies = [message["Body"] for message in messages]
         self.sqs_bodies.extend(bodies)
         result = self.chat.deliver(messages) if messages else None
+        # What Lambda's event source mapping does: delete what the handler did not report.
+        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.chat.sqs.delete_message(
+                    QueueUrl=self.chat.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
         return Exchange(payload, answer, bodies, result)
 
     def command(self, name: str, *args: str, who=GUILD) -> Exchange:

@@ -29,18 +29,33 @@ def canonical_zone(text: str) -> str | None:
     return _zones().get(text.strip().replace(" ", "_").casefold())
 
 
-def unknown_zone_reply(text: str) -> str:
-    """The polite refusal for a name that is not an IANA zone, with suggestions when close."""
+def suggestions(text: str) -> list[str]:
+    """Zones that start with or contain `text` (as autocomplete offers them), else zones
+    spelled almost like it ("Europe/Londn")."""
+    import difflib
+
     from tzurot.discord.autocomplete import timezone_choices
 
+    if not text.strip():
+        return []
+    found = [name for _, name in timezone_choices(text, MAX_SUGGESTIONS)]
+    if found:
+        return found
+    needle = text.strip().replace(" ", "_").casefold()
+    close = difflib.get_close_matches(needle, list(_zones()), n=MAX_SUGGESTIONS, cutoff=0.8)
+    return [_zones()[name] for name in close]
+
+
+def unknown_zone_reply(text: str) -> str:
+    """The polite refusal for a name that is not an IANA zone, with suggestions when close."""
     shown = fmt.inline_code(text[:64]) if text else "That"
-    suggestions = [name for _, name in timezone_choices(text, MAX_SUGGESTIONS)] if text else []
+    close = suggestions(text)
     reply = (
         f"{shown} isn't a timezone I know. Please use an IANA name such as "
         "`Europe/London` or `America/New_York` (start typing to see suggestions)."
     )
-    if suggestions:
-        reply += " Did you mean " + ", ".join(fmt.inline_code(s) for s in suggestions) + "?"
+    if close:
+        reply += " Did you mean " + ", ".join(fmt.inline_code(name) for name in close) + "?"
     return reply
 
 

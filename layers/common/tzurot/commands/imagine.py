@@ -13,7 +13,8 @@ One job, in order:
    parameters, all validated with tzurot.params;
 5. limits, before any provider call: `Settings.image_hourly_limit` images per rolling hour
    (usage_logs rows of request_type 'image', read through the (user_id, timestamp) index) and
-   the daily token limit every request counts against;
+   the daily token limit every request counts against (two jobs of one user running at the
+   same moment may both pass, as with chat's daily limit; the next one is refused);
 6. the user's key, decrypted in memory, and the provider call. Never the operator's key: guest
    mode pays for chat only (images cost 10-100 times more, and a guest model is a text model);
 7. one statement: the usage row and 'done' (tzurot.db.compose.atomically). An image is counted

@@ -487,3 +487,16 @@ def test_concurrent_first_contact_of_one_user(chat):
         "SELECT count(*) FROM users WHERE discord_id = %s", (who.user_id,)
     ).fetchone() == (1,)
     assert len(chat.usage_rows()) == 2
+
+
+def test_a_stored_key_that_no_longer_decrypts_asks_to_add_it_again(chat):
+    chat.store_key("openai")
+    chat.db.execute("UPDATE user_api_keys SET tag = repeat('0', 32)")
+    payload, result = chat.chat("ada", "hello")
+    assert result == {"batchItemFailures": []}
+    assert private_reply(chat, payload) == (
+        "Your saved OpenAI API key could not be read. Please add it again with `/wallet set`."
+        f"\n||ref: {reference(chat, payload)}||"
+    )
+    assert chat.provider("openai").requests == []
+    assert chat.status(payload["id"]) == ("failed", 1)

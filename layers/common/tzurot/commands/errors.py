@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tzurot.commands.config_resolution import ConfigUnusable
+from tzurot.crypto.errors import DecryptionFailed
 from tzurot.personalities.errors import PersonalityNotFound
 from tzurot.personalities.model import Personality
 from tzurot.providers.errors import ProviderError
@@ -84,6 +85,11 @@ CATEGORIES: dict[str, Category] = {
         ephemeral=True,
         in_character=False,
     ),
+    "key_unreadable": Category(
+        "Your saved {provider} API key could not be read. Please add it again with `/wallet set`.",
+        ephemeral=True,
+        in_character=False,
+    ),
     "daily_limit": Category(
         "You have used your {limit} tokens for today. The limit resets {resets}.",
         ephemeral=True,
@@ -129,6 +135,8 @@ def category_of(exc: BaseException) -> str:
         return "config"
     if isinstance(exc, PersonalityNotFound):
         return "unknown_personality"
+    if isinstance(exc, DecryptionFailed):  # a stored key that no longer opens
+        return "key_unreadable"
     return "temporary" if is_retryable(exc) else "internal"
 
 

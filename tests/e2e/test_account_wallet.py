@@ -302,3 +302,55 @@ def test_a_redelivered_job_is_not_answered_twice(account):
     assert again == {"batchItemFailures": []}
     assert len(account.replies(exchange)) == 1
     assert len(account.provider("openai").requests) == 1
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "google", "openrouter", "elevenlabs"])
+@pytest.mark.parametrize("kind", ["invalid_key", "quota", "permissions", "rate_limit"])
+def test_each_provider_says_why_a_key_was_refused(account, provider, kind):
+    fake = fake_for(account, provider)
+    key = ALL_KEYS[provider]
+    if kind == "invalid_key":
+        fake.valid_keys.discard(key)
+    else:
+        fake.queue_error(kind)
+    try:
+        exchange = account.modal(f"wallet-set:{provider}", api_key=key)
+    finally:
+        fake.valid_keys.add(key)
+    name = NAMES[provider]
+    text = account.reply(exchange)["content"]
+    if kind == "invalid_key":
+        assert text == (
+            f"{name} rejected this key (invalid, revoked or expired), so nothing was saved. "
+            "Please check that you copied the whole key, then run `/wallet set` again."
+        )
+    elif kind == "quota":
+        assert text == (
+            f"{name} says the account behind this key is out of credits or quota, so nothing "
+            f"was saved. Please add credits or check your plan with {name}, then run "
+            "`/wallet set` again."
+        )
+    elif kind == "permissions":
+        assert text.startswith("This key lacks a permission it needs (")
+        assert text.endswith(
+            f"), so nothing was saved. Please give the key that permission at {name}, or use an "
+            "unrestricted key, then run `/wallet set` again."
+        )
+    else:
+        assert text == (
+            f"{name} is rate limiting requests and couldn't check this key, so nothing was "
+            "saved. Please try again in a few minutes, then run `/wallet set` again."
+        )
+    assert key_rows(account) == []
+
+
+def test_test_leaves_the_key_as_it_was_when_the_provider_is_unreachable(account, monkeypatch):
+    account.store_key("openai")
+    account.db.execute("UPDATE user_api_keys SET is_active = false")
+    monkeypatch.setenv("OPENAI_BASE_URL", closed_port_url())
+    exchange = account.command("wallet", "test", "provider=openai")
+    assert account.reply(exchange) == private(
+        "I couldn't reach OpenAI to check your saved key. The key stays as it was; please try "
+        "again in a few minutes."
+    )
+    assert account.key_active("openai") is False

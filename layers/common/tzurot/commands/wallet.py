@@ -195,7 +195,10 @@ def check_failure(provider: str, exc, *, action: str, switched_off: bool = False
     elif exc.category == "missing_permissions":
         what = f"{key} lacks a permission it needs{detail}"
         fix = f"give the key that permission at {name}, or use an unrestricted key"
-    elif exc.category in ("unavailable", "rate_limited"):
+    elif exc.category == "rate_limited":
+        what = f"{name} is rate limiting requests and couldn't check {key}"
+        fix = "try again in a few minutes"
+    elif exc.category == "unavailable":
         what = f"I couldn't reach {name} to check {key}"
         fix = "try again in a few minutes"
     else:

@@ -178,6 +178,19 @@ def test_invalid_key_is_switched_off_and_the_user_told_in_reply_and_dm(imagine):
     assert len(imagine.provider("openrouter").requests) == 1
 
 
+def test_a_stored_key_that_no_longer_decrypts_asks_to_add_it_again(imagine):  # noqa: F811
+    imagine.store_key("openai")
+    imagine.db.execute("UPDATE user_api_keys SET tag = repeat('0', 32)")
+    payload, result = imagine.imagine("prompt=a boat", "personality=ada")
+    assert result == {"batchItemFailures": []}
+    assert imagine.private_reply(payload) == (
+        "Your saved OpenAI API key could not be read. Please add it again with `/wallet set`."
+        f"\n||ref: {imagine.reference(payload)}||"
+    )
+    assert imagine.provider("openai").requests == []
+    assert imagine.status(payload["id"]) == ("failed", 1)
+
+
 def test_transient_errors_retry_through_sqs_then_answer_on_the_last_receive(imagine):  # noqa: F811
     imagine.store_key("openai")
     fake = imagine.provider("openai")

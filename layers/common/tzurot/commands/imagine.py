@@ -78,6 +78,7 @@ _USER_CATEGORIES = frozenset(
         "bad_request",
         "daily_limit",
         "unknown_personality",
+        "key_unreadable",
     }
 )
 

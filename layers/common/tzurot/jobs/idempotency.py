@@ -19,6 +19,9 @@ claim returns decides what happens:
    job. What the dead attempt already did is safe to redo, because the worker commits its
    writes (usage row, history rows, 'done') in ONE statement only after the provider answered,
    and replies after that; an attempt that died before that statement left nothing behind.
+   The one window this accepts: an attempt killed outright (the function timeout) after that
+   statement and before its reply reached Discord leaves the job 'done' and unanswered. Closing
+   it would take a sixth round trip per job (mark 'done' only after replying).
 5. A retryable failure (provider overloaded, Discord down, database gone): the worker
    `release`s its claim so the next receive may retry at once, instead of waiting out the lease,
    and raises so SQS redelivers. If the failure came after the answer was committed (Discord

@@ -163,17 +163,15 @@ def send(discord, job: Job, reply: Reply) -> None:
         payload["content"] = clip(reply.content, MAX_CONTENT)
     if reply.embeds:
         payload["embeds"] = list(reply.embeds)
-    if job.ephemeral:
-        payload["flags"] = replies.EPHEMERAL
-        discord.edit_original(
-            job.interaction_token, {**payload, "allowed_mentions": replies.NO_MENTIONS}
-        )
-    elif reply.public:
-        discord.edit_original(
-            job.interaction_token, {**payload, "allowed_mentions": replies.NO_MENTIONS}
-        )
-    else:
+    if not (job.ephemeral or reply.public):
         replies.send_private(discord, job, clip(reply.content, MAX_CONTENT))
+        return
+    if job.ephemeral:
+        # Discord keeps the defer's visibility on an edit; the flag says what the reply is.
+        payload["flags"] = replies.EPHEMERAL
+    discord.edit_original(
+        job.interaction_token, {**payload, "allowed_mentions": replies.NO_MENTIONS}
+    )
 
 
 def _failure(call: AccountCall, exc: Exception) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
@@ -36,7 +36,7 @@ def window(period: str, now: datetime) -> Window:
         day -= timedelta(days=day.weekday())  # Monday
     elif period == "month":
         day = day.replace(day=1)
-    return Window(period, datetime.combine(day, time(0), tzinfo=UTC), now)  # type: ignore[arg-type]
+    return Window(cast(Period, period), datetime.combine(day, time(0), tzinfo=UTC), now)
 
 
 @dataclass(frozen=True)

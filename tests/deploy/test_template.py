@@ -227,12 +227,19 @@ def test_queues_are_encrypted_and_dead_lettered(template):
 
 @pytest.mark.parametrize(("name", "queue"), WORKERS.items())
 def test_workers_consume_their_queue_safely(template, scenarios, name, queue):
+    from tzurot.jobs.idempotency import LEASE
+    from tzurot.jobs.worker import TOKEN_LIFETIME
+
     props = template["Resources"][name]["Properties"]
+    timeout = props["Timeout"]
     visibility = template["Resources"][queue]["Properties"]["VisibilityTimeout"]
-    # AWS guidance for SQS event sources: visibility timeout >= 6 x the function's timeout.
-    assert visibility >= 6 * props["Timeout"]
-    # ...and a retry still lands inside the 15-minute interaction token.
-    assert visibility < 15 * 60
+    # A failed job comes back when its visibility timeout runs out, so the timeout sits
+    # between the claim lease (which outlasts a running attempt) and what the token allows.
+    assert timeout < LEASE.total_seconds() < visibility
+    # The last allowed delivery starts after (receives - 1) visibility timeouts and must finish
+    # its answer (the worker replies with an error then) before the interaction token expires.
+    most_receives = max(template["Parameters"]["JobMaxReceives"]["AllowedValues"])
+    assert (most_receives - 1) * visibility + timeout < TOKEN_LIFETIME.total_seconds()
     (event,) = props["Events"].values()
     assert event["Type"] == "SQS"
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
@@ -247,7 +254,12 @@ def test_workers_consume_their_queue_safely(template, scenarios, name, queue):
         if s["Sid"] == "ConsumeJobs"
     ]
     assert consume["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
-    assert "sqs:SendMessage" not in consume["Action"]
+    # What the event source mapping needs, nothing more (no SendMessage, no visibility changes).
+    assert consume["Action"] == [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ]
 
 
 def test_interactions_function_url_and_warm_start(template, scenarios):
@@ -357,7 +369,7 @@ def test_environment_contract(template, scenarios):
         assert env[worker]["TZUROT_JOB_MAX_RECEIVES"] == {"Ref": "JobMaxReceives"}
     receives = template["Parameters"]["JobMaxReceives"]
     assert receives["Default"] == Settings().job_max_receives == 3
-    assert receives["MinValue"] >= 2 and receives["MaxValue"] <= 10
+    assert receives["AllowedValues"] == [2, 3]
 
 
 def test_samconfig_environments_hold_no_secret(template):
@@ -401,3 +413,56 @@ def test_every_setting_the_code_reads_is_deployable(template, scenarios):
         strings = {key: value if isinstance(value, str) else "set" for key, value in env.items()}
         deployed = set(env) | {ref.name for ref in secrets.references(strings)}
         assert knobs - deployed == set(), name
+
+
+def _guide_actions(section: str, service: str) -> set[str]:
+    """The `aws <service> <verb>` calls of one section of docs/operations.md, as IAM actions."""
+    text = (tpl.ROOT / "docs" / "operations.md").read_text()
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    verbs = re.findall(rf"\baws {service} ([a-z-]+)", body)
+    assert verbs, f"no `aws {service}` call in {section!r}"
+    return {
+        f"{service}:" + "".join(word.capitalize() for word in verb.split("-")) for verb in verbs
+    }
+
+
+def test_operator_policy_allows_what_the_guide_runs(template, scenarios):
+    statements = {s["Sid"]: s for s in tpl.statements(template, "OperatorPolicy", scenarios[0])}
+    dead_letters = statements["InspectAndRedriveDeadLetters"]
+    assert _guide_actions("Dead-letter queues", "sqs") <= set(dead_letters["Action"])
+    assert dead_letters["Resource"] == [
+        {"Fn::GetAtt": ["GenerateDeadLetterQueue", "Arn"]},
+        {"Fn::GetAtt": ["ImageDeadLetterQueue", "Arn"]},
+    ]
+    # A redrive (start-message-move-task) sends the messages back to the source queues.
+    assert statements["RedriveBackToSourceQueues"]["Action"] == [
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+    ]
+    # describe-stacks for the outputs; ListStackResources for `--stack-name` in the SAM CLI.
+    stack = statements["ReadTheStack"]
+    assert _guide_actions("First deploy", "cloudformation") <= set(stack["Action"])
+    assert "cloudformation:ListStackResources" in stack["Action"]
+    assert stack["Resource"] == {"Ref": "AWS::StackId"}
+    # `aws lambda invoke` / `sam remote invoke` of the migrate function (IAM: InvokeFunction).
+    assert _guide_actions("First deploy", "lambda") == {"lambda:Invoke"}
+    run = statements["RunMigrationsAndKeySetupInAccount"]
+    assert (run["Action"], run["Resource"]) == (
+        "lambda:InvokeFunction",
+        {"Fn::GetAtt": ["MigrateFunction", "Arn"]},
+    )
+    # Logs Insights needs GetQueryResults besides StartQuery; both scoped to the log groups.
+    logs = statements["ReadLogs"]
+    assert {"logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults"} <= set(
+        logs["Action"]
+    )
+    assert len(logs["Resource"]) == 4
+    # The master key's operations under its encryption context only (no IfExists loophole:
+    # a request without a context must not match).
+    (master,) = [
+        s for s in statements.values() if {"kms:GenerateDataKey", "kms:Decrypt"} & set(s["Action"])
+    ]
+    assert master["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert master["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:purpose": WRAP_CONTEXT["purpose"]}
+    }

@@ -34,8 +34,8 @@ claim returns decides what happens:
 
 The lease must exceed the function timeout (an attempt still running must never lose its claim)
 and stay below the queue's visibility timeout (so the redelivery of a dead attempt can take it
-over); `LEASE` fits a function timeout of up to a few minutes and the template's visibility
-timeout of six times that.
+over); `LEASE` fits the template's function timeouts (90 s, 120 s) and its visibility timeout
+(330 s), which tests/deploy/test_template.py checks against it.
 """
 
 from __future__ import annotations

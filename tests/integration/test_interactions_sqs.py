@@ -152,7 +152,8 @@ def test_kms_refusal_is_polite_and_logs_no_key(aws, monkeypatch, caplog):
     assert record.getMessage() == "could not seal wallet key"
     assert (
         record.error
-        == "KMS could not encrypt the submitted key (NotFoundException); try again later"
+        == "KMS could not encrypt the submitted key (NotFoundException): check the KMS key id, "
+        "that the key is enabled, and the KMS permissions"
     )
     # Checked before redaction: the record itself never held the key or the token.
     everything = json.dumps({k: str(v) for k, v in vars(record).items()})

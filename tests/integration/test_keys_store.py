@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 
 import boto3
 import psycopg
 import pytest
 from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 
 from tests.fakes.kms import mock_kms
 from tzurot.crypto import key_store
@@ -163,6 +166,91 @@ def test_warm_keyring_makes_no_kms_call(initialised, kms):
         assert key_store.load_user_key(initialised, warm, user, "google") == "AIza" + "Q" * 35
     assert warm.active()[0] == 1
     assert kms.calls == {"Decrypt": 1}
+
+
+class SlowKms:
+    """A KMS client whose Decrypt takes a while (and can fail), counting the calls."""
+
+    def __init__(self, client=None, *, delay: float = 0.3, down: bool = False):
+        self.client, self.delay, self.down = client, delay, down
+        self.decrypts = 0
+        self._lock = threading.Lock()
+
+    def decrypt(self, **params):
+        with self._lock:
+            self.decrypts += 1
+        time.sleep(self.delay)
+        if self.down:
+            raise EndpointConnectionError(endpoint_url="https://kms.us-east-1.amazonaws.com/")
+        return self.client.decrypt(**params)
+
+
+def in_threads(count: int, work) -> list:
+    """Run `work()` on `count` threads released together; its results or exceptions."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work()
+        except Exception as exc:
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_cold_container_unwraps_once_for_a_concurrent_batch(initialised, kms, db_url):
+    (user,) = make_users(initialised, 1)
+    key_store.store_user_key(
+        initialised, MasterKeyring(initialised, kms.client), user, "openai", SECRET
+    )
+    forget_unwrapped_keys()  # a cold container; its worker threads share one keyring
+    slow = SlowKms(kms.client)
+    local = threading.local()
+
+    def connection():
+        if not hasattr(local, "conn"):
+            local.conn = psycopg.connect(db_url, autocommit=True)
+        return local.conn
+
+    keyring = MasterKeyring(connection, slow)
+
+    def load():
+        try:
+            return key_store.load_user_key(connection(), keyring, user, "openai")
+        finally:
+            connection().close()
+
+    assert in_threads(6, load) == [SECRET] * 6
+    assert slow.decrypts == 1
+
+
+def test_kms_outage_fails_a_concurrent_batch_together(initialised, kms):
+    forget_unwrapped_keys()
+    slow = SlowKms(delay=0.3, down=True)
+    keyring = MasterKeyring(initialised, slow)
+    wrapped = bytes(initialised.execute("SELECT wrapped_key FROM app_master_keys").fetchone()[0])
+    started = time.monotonic()
+    results = in_threads(5, lambda: keyring.resolve(1, wrapped, kms.key_id))
+    # One Decrypt for the batch: the waiting threads share its failure instead of each waiting
+    # out a KMS timeout of its own, one after another.
+    assert slow.decrypts == 1
+    assert time.monotonic() - started < 1.2
+    assert [type(r) for r in results] == [MasterKeyUnavailable] * 5
+    assert {str(r) for r in results} == {
+        "KMS could not unwrap master key version 1 (EndpointConnectionError); try again later"
+    }
+    assert all(r.retryable for r in results)
+    # KMS is back: the next job unwraps (the failure was not cached).
+    slow.down, slow.client = False, kms.client
+    assert len(keyring.resolve(1, wrapped, kms.key_id)) == 32
+    assert slow.decrypts == 2
 
 
 def test_keyring_accepts_a_connection_factory(initialised, kms, db_url):

@@ -142,17 +142,28 @@ def test_kms_outage_is_retryable_and_names_no_secret(monkeypatch):
     assert SECRET not in str(info.value)
 
 
+CHECK_KEY = "check the KMS key id, that the key is enabled, and the KMS permissions"
+
+
 @pytest.mark.parametrize(
-    "code", ["AccessDeniedException", "DisabledException", "ThrottlingException"]
+    ("code", "advice"),
+    [
+        ("AccessDeniedException", f": {CHECK_KEY}"),
+        ("DisabledException", f": {CHECK_KEY}"),
+        ("NotFoundException", f": {CHECK_KEY}"),
+        ("ThrottlingException", "; try again later"),
+        ("KMSInternalException", "; try again later"),
+    ],
 )
-def test_refusals_are_kms_unavailable_without_the_service_message(code):
+def test_refusals_are_kms_unavailable_without_the_service_message(code, advice):
     client = kms_client(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
         # The service message could quote anything; only the code may reach our error.
         stub.add_client_error("encrypt", service_error_code=code, service_message=SECRET)
         with pytest.raises(KmsUnavailable) as info:
             seal_modal_secret(client, "alias/k", SECRET, **CONTEXT)
-    assert str(info.value) == f"KMS could not encrypt the submitted key ({code}); try again later"
+    assert str(info.value) == f"KMS could not encrypt the submitted key ({code}){advice}"
+    assert info.value.retryable is True
 
 
 def test_kms_client_honours_endpoint_env(monkeypatch):

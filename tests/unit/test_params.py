@@ -74,9 +74,11 @@ def test_everything_unset_is_valid_for_an_override_layer():
         ("openai", {"max_tokens": 10.5}, ["max_tokens: must be a whole number"]),
         ("openai", {"temperature": "0.5"}, ["temperature: must be a number"]),
         ("openai", {"temperature": True}, ["temperature: must be a number"]),
-        ("openai", {"model": "gpt 4o"}, ["model: has characters that are not allowed"]),
-        ("openai", {"model": ""}, ["model: has characters that are not allowed"]),
-        ("openai", {"model": "m" * 101}, ["model: has characters that are not allowed"]),
+        ("openai", {"model": "gpt 4o"}, ["model: may hold only letters, digits and _ . : / @ + -"]),
+        ("openai", {"model": ""}, ["model: must not be empty"]),
+        ("openai", {"model": "m" * 101}, ["model: must be at most 100 characters"]),
+        ("openai", {"temperature": float("nan")}, ["temperature: must be a finite number"]),
+        ("openai", {"top_p": float("inf")}, ["top_p: must be a finite number"]),
     ],
 )
 def test_universal_ranges(provider, kwargs, expected):
@@ -138,6 +140,14 @@ def test_nested_unknown_key():
     ]
 
 
+def test_a_long_unknown_key_is_cut_in_the_message():
+    key = "k" * 300
+    (error,) = validate_llm_config("openai", advanced_parameters={key: 1}).errors
+    shown = "k" * 39 + "…"
+    assert error.path == f"advanced_parameters.{shown}"
+    assert error.reason.startswith(f"unknown key {shown!r} for openai; allowed: ")
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     provider=st.sampled_from(sorted(LLM_PARAMS)),
@@ -164,7 +174,9 @@ def test_any_unknown_key_is_rejected_by_name(provider, key):
         ("openai", {"presencePenalty": -3}, "advanced_parameters.presencePenalty: must be at least -2"),  # noqa: E501
         ("openai", {"seed": 1.5}, "advanced_parameters.seed: must be a whole number"),
         ("openai", {"logitBias": {"50256": -101}}, "advanced_parameters.logitBias.50256: must be at least -100"),  # noqa: E501
-        ("openai", {"logitBias": {"the": 5}}, "advanced_parameters.logitBias.the.[key]: has characters that are not allowed"),  # noqa: E501
+        ("openai", {"logitBias": {"the": 5}}, "advanced_parameters.logitBias: key 'the' must be a token id (digits only)"),  # noqa: E501
+        ("openai", {"logitBias": {"5": 1.5}}, "advanced_parameters.logitBias.5: must be a whole number"),  # noqa: E501
+        ("openai", {"frequencyPenalty": float("-inf")}, "advanced_parameters.frequencyPenalty: must be a finite number"),  # noqa: E501
         ("openai", {"reasoningEffort": "extreme"}, "advanced_parameters.reasoningEffort: must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max'"),  # noqa: E501
         ("openai", {"maxCompletionTokens": 0}, "advanced_parameters.maxCompletionTokens: must be at least 1"),  # noqa: E501
         ("openai", {"jsonSchema": "schema"}, "advanced_parameters.jsonSchema: must be an object"),

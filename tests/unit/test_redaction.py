@@ -66,7 +66,7 @@ SHAPED = st.one_of(
 )  # fmt: skip
 # Unshaped secret values: found by what surrounds them (a header name, key=, a URL...).
 opaque_value = chars(ALNUM + "._~+/=-", 8, 64)
-password = chars(ALNUM + "%!*$&()+,;=~-._", 8, 40)
+password = chars(ALNUM + "%!*$&()+,;=~-._@", 8, 40)  # '@' too: people forget to escape it
 
 CONTEXTUAL = st.one_of(
     st.tuples(st.just("bearer"), opaque_value).map(lambda t: (f"Bearer {t[1]}", t[1])),
@@ -204,6 +204,9 @@ def test_ordinary_log_content_is_unchanged(text):
         ('b\'{"Plaintext": "2j/myV0KCeguos+SJl64ck3fMffBax5ILK9UgEhWjkA="}\'',
          'b\'{"Plaintext": "[REDACTED]"}\''),
         ("postgresql://tzurot:hunter2@db:5432/t", "postgresql://tzurot:[REDACTED]@db:5432/t"),
+        ("postgresql://tzurot:hun@ter2@db/t", "postgresql://tzurot:[REDACTED]@db/t"),
+        ("https://discord.com:443/api/v10/channels/1/messages/@original",
+         "https://discord.com:443/api/v10/channels/1/messages/@original"),
         ("GET /v1beta/models/x:generateContent?key=abc123&alt=sse",
          "GET /v1beta/models/x:generateContent?key=[REDACTED]&alt=sse"),
         ("/webhooks/123456789012345678/aW50ZXJhY3Rpb246MTIz/messages/@original",
@@ -348,6 +351,7 @@ def test_typical_line_is_cheap():
         "a_" * 20000 + "=",
         "token" * 10000,
         "://a:" + "b" * 50000,
+        "://a:" + "@b" * 25000,
         "M" * 50000 + ".",
         'password: "' + "x" * 50000,
         "Bearer " * 10000,

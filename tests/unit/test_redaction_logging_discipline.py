@@ -15,6 +15,8 @@ INFRASTRUCTURE = {"layers/common/tzurot/logs.py", "layers/common/tzurot/redactio
 # Operator tools talk to a terminal, not to CloudWatch.
 PRINT_ALLOWED = ("layers/common/tzurot/cli/", "layers/common/tzurot/dev/")
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+# traceback's printers write straight to stderr, which Lambda ships to CloudWatch unredacted.
+TRACEBACK_PRINTERS = {"print_exc", "print_exception", "print_stack", "print_tb", "print_last"}
 
 
 def _is_logging_attr(node: ast.AST, name: str) -> bool:
@@ -30,6 +32,7 @@ def violations(path: Path) -> list[str]:
     rel = path.relative_to(ROOT).as_posix()
     tree = ast.parse(path.read_text(), filename=rel)
     found = []
+    operator_tool = rel.startswith(PRINT_ALLOWED)
     for node in ast.walk(tree):
         where = f"{rel}:{getattr(node, 'lineno', 0)}"
         if (
@@ -39,9 +42,37 @@ def violations(path: Path) -> list[str]:
             and rel not in INFRASTRUCTURE
         ):
             found.append(f"{where} imports powertools Logger (use tzurot.logs.get_logger)")
+        # `from logging import getLogger` or `import logging as log` would hide every call
+        # from the checks below.
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "logging"
+            and rel not in INFRASTRUCTURE
+        ):
+            found.append(f"{where} imports names from logging (use tzurot.logs.get_logger)")
+        if isinstance(node, ast.Import) and any(
+            alias.name == "logging" and alias.asname for alias in node.names
+        ):
+            found.append(f"{where} imports logging under another name")
         if not isinstance(node, ast.Call):
             continue
         func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in {"write", "writelines"}
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr in {"stdout", "stderr", "__stdout__", "__stderr__"}
+            and not operator_tool
+        ):
+            found.append(f"{where} writes to {func.value.attr} (use get_logger)")
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in TRACEBACK_PRINTERS
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "traceback"
+            and not operator_tool
+        ):
+            found.append(f"{where} prints a traceback (use logger.exception)")
         if any(_is_logging_attr(func, m) for m in LOG_METHODS) or _is_logging_attr(
             func, "basicConfig"
         ):
@@ -54,13 +85,15 @@ def violations(path: Path) -> list[str]:
             and _is_logging_attr(func.value.func, "getLogger")
         ):
             found.append(f"{where} logs through a stdlib logger")
-        if isinstance(func, ast.Name) and func.id == "print" and not rel.startswith(PRINT_ALLOWED):
+        if isinstance(func, ast.Name) and func.id == "print" and not operator_tool:
             found.append(f"{where} prints (Lambda output is a log: use get_logger)")
-    # A stdlib logger kept in a variable is a logger someone will call.
+        if _is_logging_attr(func, "Logger") and rel not in INFRASTRUCTURE:
+            found.append(f"{where} makes a stdlib Logger (use get_logger)")
+    # A stdlib logger kept in a variable (or attribute) is a logger someone will call.
     if rel not in INFRASTRUCTURE:
         for node in ast.walk(tree):
             if (
-                isinstance(node, ast.Assign)
+                isinstance(node, ast.Assign | ast.AnnAssign)
                 and isinstance(node.value, ast.Call)
                 and _is_logging_attr(node.value.func, "getLogger")
             ):
@@ -87,12 +120,40 @@ def test_the_check_catches_each_kind(monkeypatch):
         "logging.info('a')\n"
         "logging.getLogger('y').warning('b')\n"
         "print('c')\n"
+        "from logging import getLogger\n"
+        "import logging as lg\n"
+        "sys.stderr.write('d')\n"
+        "traceback.print_exc()\n"
+        "other = logging.Logger('z')\n"
+        "typed: logging.Logger = logging.getLogger('w')\n"
     )
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: code)
-    assert [v.split(" ", 1)[1] for v in violations(sample)] == [
-        "imports powertools Logger (use tzurot.logs.get_logger)",
-        "logs through the logging module directly",
-        "logs through a stdlib logger",
-        "prints (Lambda output is a log: use get_logger)",
-        "keeps a stdlib logger (use get_logger)",
+    assert sorted(by_line(violations(sample))) == [
+        (2, "imports powertools Logger (use tzurot.logs.get_logger)"),
+        (3, "keeps a stdlib logger (use get_logger)"),
+        (4, "logs through the logging module directly"),
+        (5, "logs through a stdlib logger"),
+        (6, "prints (Lambda output is a log: use get_logger)"),
+        (7, "imports names from logging (use tzurot.logs.get_logger)"),
+        (8, "imports logging under another name"),
+        (9, "writes to stderr (use get_logger)"),
+        (10, "prints a traceback (use logger.exception)"),
+        (11, "makes a stdlib Logger (use get_logger)"),
+        (12, "keeps a stdlib logger (use get_logger)"),
     ]
+
+
+def by_line(found: list[str]) -> list[tuple[int, str]]:
+    """("path:line message", ...) as (line, message) pairs."""
+    pairs = []
+    for problem in found:
+        where, message = problem.split(" ", 1)
+        pairs.append((int(where.rsplit(":", 1)[1]), message))
+    return pairs
+
+
+def test_operator_tools_may_print_but_not_log_around_the_logger(monkeypatch):
+    sample = ROOT / "layers" / "common" / "tzurot" / "cli" / "_discipline_sample.py"
+    code = "import sys\nprint('ok')\nsys.stderr.write('ok')\nlogging.warning('no')\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: code)
+    assert by_line(violations(sample)) == [(4, "logs through the logging module directly")]

@@ -71,8 +71,12 @@ def _whole(match: re.Match[str]) -> str:
 # engine than one alternation tried at every position. Order matters only for readability of
 # the output (a header's scheme is kept before the bearer pass sees it).
 _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
-    # scheme://user:PASSWORD@host (userinfo can hold no '/', '?' or '#')
-    (re.compile(r"(?P<pre>://[^:/?#\s@'\"]*:)[^@\s'\"/?#]+(?=@)"), _keep_prefix),
+    # scheme://user:PASSWORD@host (userinfo can hold no '/', '?' or '#'). Up to the LAST '@'
+    # before the host: a password with an unescaped '@' (`p@ss`) is removed whole.
+    (
+        re.compile(r"(?P<pre>://[^:/?#\s@'\"]*:)[^\s'\"/?#]+(?=@[^@\s'\"/?#]*(?:[\s'\"/?#]|$))"),
+        _keep_prefix,
+    ),
     # Discord webhook / interaction callback URLs: the segment after the id is a token
     (re.compile(r"(?P<pre>/(?:webhooks|interactions)/\d{5,25}/)[^/\s?#'\"]+"), _keep_prefix),
     # name [:=] value: headers, query strings, JSON, Python reprs, conninfo strings. The name

@@ -45,13 +45,39 @@ def is_ciphertext_error(exc: BaseException) -> bool:
     return error_code(exc) in CIPHERTEXT_ERROR_CODES
 
 
-def unavailable(exc: BaseException, action: str) -> KmsUnavailable:
-    """A KmsUnavailable naming the action and the AWS error code or exception type only.
+# Answers that waiting will not change: the key id, the key's state or the caller's rights are
+# wrong. An operator reading "try again later" for these would wait for nothing.
+_KEY_OR_PERMISSION_CODES = frozenset(
+    {
+        "NotFoundException",
+        "DisabledException",
+        "KMSInvalidStateException",
+        "InvalidKeyUsageException",
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+    }
+)
+_SETUP_ERRORS = frozenset(
+    {"NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ParamValidationError"}
+)
 
-    botocore messages can quote request parameters; the code alone is enough to act on.
+
+def explain(exc: BaseException) -> str:
+    """The AWS error code (or exception type) in brackets and what to do about it.
+
+    Only the code: botocore messages can quote request parameters.
     """
     reason = error_code(exc) or type(exc).__name__
-    return KmsUnavailable(f"KMS could not {action} ({reason}); try again later")
+    if reason in _KEY_OR_PERMISSION_CODES:
+        return f"({reason}): check the KMS key id, that the key is enabled, and the KMS permissions"
+    if reason in _SETUP_ERRORS:
+        return f"({reason}): check the AWS region, credentials and the KMS key id"
+    return f"({reason}); try again later"
+
+
+def unavailable(exc: BaseException, action: str) -> KmsUnavailable:
+    """A KmsUnavailable naming the action, the AWS error code (or exception type) and a fix."""
+    return KmsUnavailable(f"KMS could not {action} {explain(exc)}")
 
 
 def is_kms_failure(exc: BaseException) -> bool:

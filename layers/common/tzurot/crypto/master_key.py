@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ WRAP_CONTEXT = {"purpose": "tzurot-app-master-key"}
 
 _unwrapped: dict[bytes, bytes] = {}  # wrapped blob -> plaintext key, for the container's life
 _unwrapped_lock = threading.Lock()
+_in_flight: dict[bytes, Future] = {}  # wrapped blob -> the one KMS Decrypt under way for it
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,8 @@ def generate_wrapped_key(kms, kms_key_id: str) -> bytes:
         )
     except Exception as exc:
         if _kms.is_kms_failure(exc):
-            reason = _kms.error_code(exc) or type(exc).__name__
             raise MasterKeyUnavailable(
-                f"KMS could not generate a master key ({reason}); try again later", retryable=True
+                f"KMS could not generate a master key {_kms.explain(exc)}", retryable=True
             ) from None
         raise
     wrapped, plaintext = bytes(response["CiphertextBlob"]), bytes(response["Plaintext"])
@@ -70,11 +71,42 @@ def generate_wrapped_key(kms, kms_key_id: str) -> bytes:
 
 
 def unwrap(kms, wrapped: bytes, *, version: int, kms_key_id: str | None = None) -> bytes:
-    """The plaintext of a wrapped master key: from the cache, else one KMS Decrypt."""
+    """The plaintext of a wrapped master key: from the cache, else one KMS Decrypt.
+
+    Single flight: the records of a batch run on several threads; on a cold container the
+    first one asks KMS and the others wait for its answer (its key, or its error: during an
+    outage they fail together instead of queueing up one KMS timeout after another).
+    """
     wrapped = bytes(wrapped)
     cached = _unwrapped.get(wrapped)
     if cached is not None:
         return cached
+    with _unwrapped_lock:
+        cached = _unwrapped.get(wrapped)
+        if cached is not None:
+            return cached
+        pending = _in_flight.get(wrapped)
+        if pending is None:
+            pending = _in_flight[wrapped] = Future()
+            leader = True
+        else:
+            leader = False
+    if not leader:
+        return pending.result()  # the leader's key, or its exception raised here
+    try:
+        key = _decrypt_wrapped(kms, wrapped, version=version, kms_key_id=kms_key_id)
+    except BaseException as exc:
+        pending.set_exception(exc)
+        raise
+    else:
+        pending.set_result(key)
+        return key
+    finally:
+        with _unwrapped_lock:
+            _in_flight.pop(wrapped, None)
+
+
+def _decrypt_wrapped(kms, wrapped: bytes, *, version: int, kms_key_id: str | None) -> bytes:
     params: dict[str, Any] = {"CiphertextBlob": wrapped, "EncryptionContext": WRAP_CONTEXT}
     if kms_key_id:
         params["KeyId"] = kms_key_id
@@ -87,9 +119,8 @@ def unwrap(kms, wrapped: bytes, *, version: int, kms_key_id: str | None = None) 
                 "(wrong KMS key or encryption context)"
             ) from None
         if _kms.is_kms_failure(exc):
-            reason = _kms.error_code(exc) or type(exc).__name__
             raise MasterKeyUnavailable(
-                f"KMS could not unwrap master key version {version} ({reason}); try again later",
+                f"KMS could not unwrap master key version {version} {_kms.explain(exc)}",
                 retryable=True,
             ) from None
         raise
@@ -175,12 +206,17 @@ class MasterKeyring:
     def __init__(self, conn: Connector, kms=None):
         self._connect: Callable[[], Any] = conn if callable(conn) else (lambda: conn)
         self._kms = kms
+        self._kms_lock = threading.Lock()
         self._by_version: dict[int, bytes] = {}
 
     @property
     def kms(self):
         if self._kms is None:
-            self._kms = _kms.kms_client()
+            # Worker threads share a keyring, and creating boto3 clients from the default
+            # session concurrently is not thread-safe: create the one client under a lock.
+            with self._kms_lock:
+                if self._kms is None:
+                    self._kms = _kms.kms_client()
         return self._kms
 
     def active(self) -> tuple[int, bytes]:

@@ -1,7 +1,7 @@
 """The shared base of every parameter schema: camelCase keys, unknown keys rejected, no coercion.
 
 Strict types: "0.5" is not a number and 1 is not a boolean, so what is stored is what the
-provider gets. Integers are accepted where a number is expected.
+provider gets. Integers are accepted where a number is expected; NaN and infinities are not.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Params(BaseModel):
         alias_generator=to_camel,
         validate_by_alias=True,
         validate_by_name=False,
+        allow_inf_nan=False,  # NaN passes no range check's meaning; say "finite" instead
     )
 
     def dump(self) -> dict:

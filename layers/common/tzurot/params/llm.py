@@ -26,7 +26,8 @@ Seed = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 StopSequence = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # The levels OpenAI's and OpenRouter's current specs accept (the proposal named low|medium|high).
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
-TokenId = Annotated[str, StringConstraints(pattern=r"^\d{1,10}$")]
+TOKEN_ID_PATTERN = r"^\d{1,10}$"
+TokenId = Annotated[str, StringConstraints(pattern=TOKEN_ID_PATTERN)]
 
 
 class AdvancedParams(Params):

@@ -36,6 +36,7 @@ from tzurot.params.image import IMAGE_PARAMS
 from tzurot.params.llm import (
     ANTHROPIC_DEFAULT_MAX_TOKENS,
     LLM_PARAMS,
+    TOKEN_ID_PATTERN,
     AnthropicAdvancedParams,
     OpenAIAdvancedParams,
 )
@@ -44,6 +45,13 @@ from tzurot.params.voice import VoiceSettings
 LLM_PROVIDERS = tuple(LLM_PARAMS)
 IMAGE_PROVIDERS = tuple(IMAGE_PARAMS)
 ADVANCED = "advanced_parameters"
+MODEL_PATTERN = r"^[\w.:/@+\-]+$"
+# What a pattern means, for the error message (a regex is no help to a user).
+_PATTERN_REASONS = {
+    MODEL_PATTERN: "may hold only letters, digits and _ . : / @ + -",
+    TOKEN_ID_PATTERN: "must be a token id (digits only)",
+}
+_KEY_SHOWN = 40  # a longer unknown key is cut in messages (it is shown twice per line)
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,10 @@ class _Universal(Params):
 
     model_config = ConfigDict(alias_generator=None)
 
-    model: Annotated[str, StringConstraints(pattern=r"^[\w.:/@+\-]{1,100}$")] | None = None
+    model: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=MODEL_PATTERN)]
+        | None
+    ) = None
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     top_p: Annotated[float, Field(ge=0, le=1)] | None = None
     max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
@@ -87,13 +98,18 @@ class _AnthropicUniversal(_Universal):
 # --- turning pydantic errors into sentences -----------------------------------------------------
 
 
+def _shown(key: Any) -> str:
+    text = str(key)
+    return text if len(text) <= _KEY_SHOWN else text[: _KEY_SHOWN - 1] + "…"
+
+
 def _path(prefix: str, loc: tuple[Any, ...]) -> str:
     text = prefix
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text = f"{text}.{part}" if text else str(part)
+            text = f"{text}.{_shown(part)}" if text else _shown(part)
     return text
 
 
@@ -142,7 +158,7 @@ def _unknown_key(model: type[Params], loc: tuple[Any, ...], where: str) -> str:
     key = str(loc[-1])
     parent = _model_at(model, loc[:-1])
     allowed = [f.alias or name for name, f in parent.model_fields.items()] if parent else []
-    reason = f"unknown key {key!r} for {where}"
+    reason = f"unknown key {_shown(key)!r} for {where}"
     suggestion = _suggest(key, allowed)
     if suggestion:
         reason += f" (did you mean {suggestion!r}?)"
@@ -162,6 +178,7 @@ _REASONS = {
     "dict_type": "must be an object",
     "model_type": "must be an object",
     "model_attributes_type": "must be an object",
+    "finite_number": "must be a finite number",
 }
 
 
@@ -192,7 +209,7 @@ def _reason(error: dict[str, Any], model: type[Params], where: str) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_pattern_mismatch":
-        return "has characters that are not allowed"
+        return _PATTERN_REASONS.get(ctx.get("pattern"), "has characters that are not allowed")
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     return error["msg"]
@@ -209,9 +226,18 @@ def _check(
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, [
-            FieldError(_path(prefix, error["loc"]), _reason(error, model, where))
+            _field_error(error, model, prefix, where)
             for error in exc.errors(include_url=False, include_input=False)
         ]
+
+
+def _field_error(error: dict[str, Any], model: type[Params], prefix: str, where: str) -> FieldError:
+    loc, reason = tuple(error["loc"]), _reason(error, model, where)
+    if len(loc) >= 2 and loc[-1] == "[key]":
+        # A bad key of a mapping (logitBias): pydantic says `logitBias.the.[key]`; name the
+        # mapping and the key instead.
+        return FieldError(_path(prefix, loc[:-2]), f"key {_shown(loc[-2])!r} {reason}")
+    return FieldError(_path(prefix, loc), reason)
 
 
 def _number(value: Any) -> Any:

@@ -88,10 +88,15 @@ def interactions(timestamp: int) -> dict[str, dict[str, Any]]:
     chat["options"] = _options(personality="lilith", message="Hello! Who are you?")
     imagine = {"id": "1300000000000000002", "name": "imagine", "type": 1}
     imagine["options"] = _options(prompt="a lighthouse at dusk, watercolor", size="1024x1024")
+    # The user has typed "li" into /chat's personality option: the one path on which the
+    # interactions function reads the database.
+    typing = {"id": "1300000000000000001", "name": "chat", "type": 1}
+    typing["options"] = [{"name": "personality", "type": 3, "value": "li", "focused": True}]
     return {
         "interactions-ping": _interaction(1, 1, timestamp, None),
         "interactions-chat": _interaction(2, 2, timestamp, chat),
         "interactions-imagine": _interaction(2, 3, timestamp, imagine),
+        "interactions-autocomplete": _interaction(4, 4, timestamp, typing),
     }
 
 

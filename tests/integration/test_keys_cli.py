@@ -59,8 +59,8 @@ def test_init_rotate_status(kms, db, capsys):
         "batch 1: 2 key(s) re-encrypted so far\n"
         "batch 2: 4 key(s) re-encrypted so far\n"
         "batch 3: 5 key(s) re-encrypted so far\n"
-        "rotated to master key version 2: re-encrypted 5 key(s) in 3 batch(es); "
-        "retired version(s): 1\n"
+        f"rotated to master key version 2 (KMS key {kms.key_id}): re-encrypted 5 key(s) in "
+        "3 batch(es); retired version(s): 1\n"
     )
     code, out, err = run(capsys, "keys", "status")
     assert code == 0
@@ -101,4 +101,44 @@ def test_bad_batch_size_is_a_usage_error(kms, capsys):
     assert info.value.code == 2
     assert capsys.readouterr().err == (
         "tzurot keys rotate: error: argument --batch-size: must be at least 1 (see --help)\n"
+    )
+
+
+def test_rotate_with_another_key_while_one_is_unfinished_says_so(kms, db, capsys, monkeypatch):
+    assert run(capsys, "keys", "init")[0] == 0
+    (user,) = [
+        row[0]
+        for row in db.execute(
+            "INSERT INTO users (discord_id) VALUES ('300000000000000009') RETURNING id::text"
+        ).fetchall()
+    ]
+    key_store.store_user_key(db, MasterKeyring(db, kms.client), user, "openai", "sk-" + "q" * 40)
+    # An interrupted rotation: version 2 exists, the key still under version 1.
+    db.execute("UPDATE app_master_keys SET status = 'previous'")
+    db.execute(
+        "INSERT INTO app_master_keys (version, wrapped_key, kms_key_id, status)"
+        " SELECT 2, wrapped_key, kms_key_id, 'active' FROM app_master_keys WHERE version = 1"
+    )
+    other = kms.new_key()
+    code, out, err = run(capsys, "keys", "rotate", "--kms-key-id", other)
+    assert (code, err) == (0, "")
+    assert out == (
+        "batch 1: 1 key(s) re-encrypted so far\n"
+        f"resumed rotation to master key version 2 (KMS key {kms.key_id}): re-encrypted 1 key(s) "
+        "in 1 batch(es); retired version(s): 1\n"
+        f"note: KMS key {other} was not used: an unfinished rotation was finished first; run "
+        "`tzurot keys rotate` again to move to it\n"
+    )
+    assert key_store.load_user_key(db, MasterKeyring(db, kms.client), user, "openai") == (
+        "sk-" + "q" * 40
+    )
+
+
+def test_rotate_with_an_unknown_kms_key_is_one_line(kms, db, capsys):
+    assert run(capsys, "keys", "init")[0] == 0
+    assert run(capsys, "keys", "rotate", "--kms-key-id", "alias/no-such-key") == (
+        1,
+        "",
+        "tzurot: error: KMS could not generate a master key (NotFoundException): check the KMS "
+        "key id, that the key is enabled, and the KMS permissions\n",
     )

@@ -10,6 +10,7 @@ import boto3
 import psycopg
 import pytest
 from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 
 from tests.fakes.kms import mock_kms
 from tzurot.crypto import key_store, rotation
@@ -96,6 +97,7 @@ def test_rotate_reencrypts_every_key(stocked, db, kms):
     assert total > USERS
     assert result == rotation.RotationResult(
         to_version=2,
+        kms_key_id=kms.key_id,
         resumed=False,
         reencrypted=total,
         batches=-(-total // 40),
@@ -139,6 +141,60 @@ def test_crash_after_some_batches_then_resume(stocked, db, kms):
     assert (result.to_version, result.reencrypted, result.retired) == (2, len(stocked) - 75, (1,))
     assert versions(db) == [(1, "retired", True), (2, "active", False)]
     assert rows_by_version(db) == {2: len(stocked)}
+    assert_all_decrypt(db, kms, stocked)
+
+
+class KmsGoingDown:
+    """The operator's KMS client: GenerateDataKey works, then KMS becomes unreachable after
+    `decrypts` Decrypt calls (the old version is unwrapped on the rotation's first batch)."""
+
+    def __init__(self, client, decrypts: int = 0):
+        self.client, self.decrypts_left = client, decrypts
+
+    def generate_data_key(self, **params):
+        return self.client.generate_data_key(**params)
+
+    def decrypt(self, **params):
+        if self.decrypts_left <= 0:
+            raise EndpointConnectionError(endpoint_url="https://kms.us-east-1.amazonaws.com/")
+        self.decrypts_left -= 1
+        return self.client.decrypt(**params)
+
+
+def test_kms_outage_mid_rotation_then_resume(stocked, db, kms):
+    # The new version is made, then the old one cannot be unwrapped: nothing re-encrypted yet.
+    with pytest.raises(MasterKeyUnavailable) as info:
+        rotation.rotate(db, KmsGoingDown(kms.client), kms.key_id, batch_size=50)
+    assert str(info.value) == (
+        "KMS could not unwrap master key version 1 (EndpointConnectionError); try again later"
+    )
+    assert info.value.retryable is True
+    assert versions(db) == [(1, "previous", False), (2, "active", False)]
+    assert rows_by_version(db) == {1: len(stocked)}
+    assert_all_decrypt(db, kms, stocked)  # readers are unaffected
+
+    forget_unwrapped_keys()  # the operator runs it again later, from a new process
+    result = rotation.rotate(db, kms.client, kms.key_id, batch_size=50)
+    assert (result.to_version, result.resumed, result.reencrypted) == (2, True, len(stocked))
+    assert versions(db) == [(1, "retired", True), (2, "active", False)]
+    assert rows_by_version(db) == {2: len(stocked)}
+    assert_all_decrypt(db, kms, stocked)
+
+
+def test_resume_finishes_under_the_key_of_the_version_under_way(stocked, db, kms):
+    def crash(batches: int, done: int) -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        rotation.rotate(db, kms.client, kms.key_id, batch_size=100, on_batch=crash)
+    other = kms.new_key()
+    result = rotation.rotate(db, kms.client, other, batch_size=100)
+    # Version 2 already existed under the first key; the request for `other` starts nothing.
+    assert (result.to_version, result.kms_key_id, result.resumed) == (2, kms.key_id, True)
+    assert versions(db) == [(1, "retired", True), (2, "active", False)]
+    result = rotation.rotate(db, kms.client, other, batch_size=100)
+    assert (result.to_version, result.kms_key_id, result.resumed) == (3, other, False)
+    assert rows_by_version(db) == {3: len(stocked)}
     assert_all_decrypt(db, kms, stocked)
 
 

@@ -72,29 +72,33 @@ def run_rotate(args: argparse.Namespace) -> int:
     def progress(batches: int, done: int) -> None:
         print(f"batch {batches}: {done} key(s) re-encrypted so far", flush=True)
 
+    requested = _kms_key_id(args)
     with connect(autocommit=True) as conn:
         try:
             result = rotate(
-                conn,
-                kms_client(),
-                _kms_key_id(args),
-                batch_size=args.batch_size,
-                on_batch=progress,
+                conn, kms_client(), requested, batch_size=args.batch_size, on_batch=progress
             )
         except RotationIncomplete as exc:
-            _summary(exc.result)
+            _summary(exc.result, requested)
             raise
-    _summary(result)
+    _summary(result, requested)
     return 0
 
 
-def _summary(result) -> None:
+def _summary(result, requested: str | None) -> None:
     verb = "resumed rotation to" if result.resumed else "rotated to"
     retired = ", ".join(str(v) for v in result.retired) or "none"
     print(
-        f"{verb} master key version {result.to_version}: re-encrypted {result.reencrypted} "
-        f"key(s) in {result.batches} batch(es); retired version(s): {retired}"
+        f"{verb} master key version {result.to_version} (KMS key {result.kms_key_id}): "
+        f"re-encrypted {result.reencrypted} key(s) in {result.batches} batch(es); "
+        f"retired version(s): {retired}"
     )
+    if result.resumed and requested and requested != result.kms_key_id:
+        # The unfinished rotation's version already existed under its own KMS key.
+        print(
+            f"note: KMS key {requested} was not used: an unfinished rotation was finished "
+            "first; run `tzurot keys rotate` again to move to it"
+        )
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ DEFAULT_BATCH_SIZE = 100
 @dataclass(frozen=True)
 class RotationResult:
     to_version: int
+    kms_key_id: str  # the KMS key that wraps `to_version`
     resumed: bool
     reencrypted: int
     batches: int
@@ -37,31 +38,37 @@ class RotationResult:
     undecryptable: tuple[str, ...]  # user_api_keys ids left as they were
 
 
-def _start_or_resume(conn, kms, kms_key_id: str | None) -> tuple[int, bool]:
-    """(target version, resumed): resume an unfinished rotation or start a new one."""
+def _start_or_resume(conn, kms, kms_key_id: str | None) -> tuple[int, str, bool]:
+    """(target version, its KMS key id, resumed): resume an unfinished rotation or start one.
+
+    Resuming finishes the rotation under way whatever `kms_key_id` says: its target version
+    already exists (the caller can tell from the result and rotate again to change keys).
+    """
     cursor = conn.cursor(row_factory=tuple_row)
     rows = cursor.execute("SELECT version, status, kms_key_id FROM app_master_keys").fetchall()
     active = [row for row in rows if row[1] == "active"]
     if not active:
         raise KeyringStateError("no master key to rotate: run `tzurot keys init` first")
     if any(row[1] == "previous" for row in rows):
-        return active[0][0], True
+        return active[0][0], active[0][2], True
     key_id = kms_key_id or active[0][2]
     wrapped = generate_wrapped_key(kms, key_id)  # before the transaction: no lock held on KMS
     with conn.transaction():
         conn.execute("LOCK TABLE app_master_keys IN SHARE ROW EXCLUSIVE MODE")
-        states = cursor.execute("SELECT version, status FROM app_master_keys").fetchall()
-        current = [version for version, status in states if status == "active"]
-        if any(status == "previous" for _, status in states):  # a concurrent run started one
-            return current[0], True
-        new_version = max(version for version, _ in states) + 1
+        states = cursor.execute(
+            "SELECT version, status, kms_key_id FROM app_master_keys"
+        ).fetchall()
+        current = [(version, key) for version, status, key in states if status == "active"]
+        if any(status == "previous" for _, status, _ in states):  # a concurrent run started one
+            return current[0][0], current[0][1], True
+        new_version = max(version for version, _, _ in states) + 1
         conn.execute("UPDATE app_master_keys SET status = 'previous' WHERE status = 'active'")
         conn.execute(
             "INSERT INTO app_master_keys (version, wrapped_key, kms_key_id, status)"
             " VALUES (%s, %s, %s, 'active')",
             (new_version, wrapped, key_id),
         )
-    return new_version, False
+    return new_version, key_id, False
 
 
 def _reencrypt_batch(
@@ -137,6 +144,7 @@ def rotate(
     """Rotate to a new master key version (or finish an interrupted rotation).
 
     `kms_key_id`: the KMS key to wrap the new version; default: the current version's key.
+    An unfinished rotation is finished first, under the key its new version already has.
     `on_batch(batches_done, keys_reencrypted)` runs after each committed batch (progress).
     Raises RotationIncomplete when some rows do not decrypt (they are left untouched, and their
     version stays readable); KeyringStateError before `keys init`; MasterKeyUnavailable on a
@@ -144,7 +152,7 @@ def rotate(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    target, resumed = _start_or_resume(conn, kms, kms_key_id)
+    target, target_key_id, resumed = _start_or_resume(conn, kms, kms_key_id)
     keyring = MasterKeyring(conn, kms)
     reencrypted, batches, undecryptable = 0, 0, []
     while (done := _reencrypt_batch(conn, keyring, target, batch_size, undecryptable)) is not None:
@@ -156,6 +164,7 @@ def rotate(
             on_batch(batches, reencrypted)
     result = RotationResult(
         to_version=target,
+        kms_key_id=target_key_id,
         resumed=resumed,
         reencrypted=reencrypted,
         batches=batches,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -164,3 +165,30 @@ def test_unexpected_dimension_values_are_folded(lines):
 )
 def test_interaction_id_of_sqs_record(record, expected):
     assert observability.interaction_id_of(record) == expected
+
+
+def test_the_worker_counts_every_record_by_outcome(lines, monkeypatch):
+    """The real generate entry point: a job past its token, a job whose database is down (it
+    goes back to the queue), and a message that is not a job."""
+    from tests.deploy.handlers import load_app
+    from tests.deploy.test_events import make_events
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tzurot@127.0.0.1:9/none?connect_timeout=2")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", make_events.APPLICATION_ID)
+    handler = load_app("generate").handler
+    expired = json.loads((make_events.HERE / "sqs-generate.json").read_text())
+    fresh = make_events.build(int(time.time()))["sqs-generate"]
+    poison = {"Records": [{**fresh["Records"][0], "messageId": "poison", "body": "not a job"}]}
+
+    assert handler(expired, None) == {"batchItemFailures": []}
+    assert handler(fresh, None) == {
+        "batchItemFailures": [{"itemIdentifier": fresh["Records"][0]["messageId"]}]
+    }
+    assert handler(poison, None) == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+
+    jobs = [dims for name, _, dims in _metrics(lines()) if name == "Jobs"]
+    assert jobs == [
+        {"function": "generate", "command": "chat", "outcome": "expired"},
+        {"function": "generate", "command": "chat", "outcome": "retry"},
+        {"function": "generate", "command": "other", "outcome": "invalid"},
+    ]

@@ -64,7 +64,8 @@ def record_cold_start() -> None:
 
 
 def record_job(command: str, outcome: str) -> None:
-    """One finished job; outcome e.g. ok, user_error, provider_error, expired, duplicate, failed."""
+    """One handled SQS record; outcome e.g. ok, user_error, provider_error, expired, duplicate,
+    failed, or (the record goes back to the queue) retry, invalid (not a job at all)."""
     _emit("Jobs", "Count", 1, command=command, outcome=outcome)
 
 

@@ -153,9 +153,16 @@ class Worker:
                 "SQS message is not a job; it will end in the DLQ",
                 extra={"message_id": record.message_id, "problems": exc.error_count()},
             )
+            record_job("other", "invalid")
             raise
         with correlated(job.interaction_id):
-            outcome = self._run(job, _receive_count(record))
+            try:
+                outcome = self._run(job, _receive_count(record))
+            except Exception:
+                # A batch item failure: SQS delivers the job again (or dead-letters it). Counted
+                # so that retries show before the dead-letter alarm does.
+                record_job(job.command, "retry")
+                raise
             record_job(job.command, outcome)
             return outcome
 

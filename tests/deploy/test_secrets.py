@@ -136,3 +136,21 @@ def test_empty_secret_is_rejected(aws):
 
     with pytest.raises(secrets.SecretUnavailable, match=r"^DATABASE_URL from SSM .* is empty$"):
         secrets.resolve_into({"DATABASE_URL_PARAMETER": "/tzurot/test/blank"})
+
+
+def test_no_region_is_one_line_with_the_fix(monkeypatch, tmp_path):
+    """An operator machine without a region: the CLI says what to set, not "internal error"."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    secrets.reset()
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tzurot/bot-token-AbCdEf"
+
+    with pytest.raises(secrets.SecretUnavailable) as caught:
+        secrets.resolve_into({"DISCORD_BOT_TOKEN_SECRET_ARN": arn})
+
+    assert str(caught.value) == (
+        f"could not read DISCORD_BOT_TOKEN from Secrets Manager ({arn}): "
+        "NoRegionError (set AWS_REGION, or AWS_DEFAULT_REGION)"
+    )
+    secrets.reset()

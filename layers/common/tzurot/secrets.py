@@ -27,6 +27,8 @@ _PARAMETER_SUFFIX = "_PARAMETER"
 _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 
+_SETUP_HINTS = {"NoRegionError": "set AWS_REGION, or AWS_DEFAULT_REGION"}
+
 _providers: dict[str, object] = {}
 
 
@@ -87,6 +89,7 @@ def _provider(store: str):
 def fetch(ref: SecretRef) -> str:
     """The current value of `ref` (served from the cache while it is younger than max_age)."""
     from aws_lambda_powertools.utilities.parameters import GetParameterError
+    from botocore.exceptions import BotoCoreError
 
     options = {"max_age": MAX_AGE_SECONDS}
     if ref.store == "ssm":
@@ -95,6 +98,11 @@ def fetch(ref: SecretRef) -> str:
         value = _provider(ref.store).get(ref.location, **options)
     except GetParameterError as exc:
         raise SecretUnavailable(f"could not read {ref.description}: {_reason(exc)}") from None
+    except BotoCoreError as exc:
+        # Raised before any request, e.g. an operator machine with no region configured.
+        name = type(exc).__name__
+        hint = f" ({_SETUP_HINTS[name]})" if name in _SETUP_HINTS else ""
+        raise SecretUnavailable(f"could not read {ref.description}: {name}{hint}") from None
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     if not isinstance(value, str) or not value.strip():

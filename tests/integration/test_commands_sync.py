@@ -202,3 +202,13 @@ def test_diff_ignores_how_discord_echoes_defaults():
     assert diff_commands(registered, changed_option).updated == ["chat"]
     assert diff_commands(registered, changed_contexts).updated == ["chat"]
     assert diff_commands(registered, []).removed == ["chat"]
+
+
+def test_guild_diff_ignores_the_global_only_fields():
+    # A server's commands: Discord documents contexts and integration_types as global-only, so
+    # one that echoes them back as null is unchanged there (and changed for a global sync).
+    echoed = [c | {"contexts": None, "integration_types": None} for c in command_payloads()]
+    assert diff_commands(echoed, command_payloads(), guild=True).unchanged == names()
+    assert diff_commands(echoed, command_payloads()).updated == names()
+    described = [c | {"description": "old"} if c["name"] == "help" else c for c in echoed]
+    assert diff_commands(described, command_payloads(), guild=True).updated == ["help"]

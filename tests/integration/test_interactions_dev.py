@@ -110,7 +110,9 @@ def stack(isolated_env):
 
 def simulate(stack: LocalStack, capsys, *args: str) -> tuple[int, str, dict | None]:
     url = stack.get(InteractionsServer).url
-    code = main(["simulate", "--url", url, *args])
+    # --wait 0: no waiting for worker replies (none run here, and a sink another process runs
+    # on the default port must not be polled).
+    code = main(["simulate", "--url", url, "--wait", "0", *args])
     out = capsys.readouterr().out
     status, _, rest = out.partition("\n")
     return code, status, json.loads(rest) if rest.strip().startswith("{") else None
@@ -171,3 +173,15 @@ def test_simulate_errors_are_one_line(stack, capsys):
     assert capsys.readouterr().err.startswith("tzurot: error: unknown command /dance; known: chat")
     assert main(["simulate", "command", "config", "set-param", "value=warm"]) == 1
     assert capsys.readouterr().err == ("tzurot: error: option value needs a number, got 'warm'\n")
+
+
+def test_simulate_signing_with_another_key_gets_401_and_a_hint(stack, isolated_env, capsys):
+    (isolated_env / "dev-ed25519.key").write_text("07" * 32 + "\n")  # not the served key
+    url = stack.get(InteractionsServer).url
+    assert main(["simulate", "--url", url, "--wait", "0", "ping"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "HTTP 401\n\n"
+    assert err == (
+        "the endpoint rejected the signature: is it running with the dev key "
+        "(DISCORD_PUBLIC_KEY unset), and is this the same .tzurot/ folder?\n"
+    )

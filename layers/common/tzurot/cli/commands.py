@@ -115,8 +115,12 @@ def _comparable(command: dict, compared_when_set: set[str]) -> dict:
     return _canonical(view)
 
 
-def diff_commands(current: list[dict], desired: list[dict]) -> SyncReport:
-    """What a bulk overwrite with `desired` changes, given the `current` registered commands."""
+def diff_commands(current: list[dict], desired: list[dict], *, guild: bool = False) -> SyncReport:
+    """What a bulk overwrite with `desired` changes, given the `current` registered commands.
+
+    `guild`: the commands are a server's. Discord documents `contexts`, `integration_types` and
+    `dm_permission` as global-only, so they are not compared there (a guild command may echo
+    them back as null, which would otherwise read as a change on every sync)."""
     registered = {_key(command): command for command in current}
     wanted = {_key(command) for command in desired}
     added, updated, unchanged = [], [], []
@@ -125,7 +129,7 @@ def diff_commands(current: list[dict], desired: list[dict]) -> SyncReport:
         if before is None:
             added.append(_label(command))
             continue
-        keys = {key for key in _COMPARED_WHEN_SET if command.get(key) is not None}
+        keys = set() if guild else {k for k in _COMPARED_WHEN_SET if command.get(k) is not None}
         same = _comparable(before, keys) == _comparable(command, keys)
         (unchanged if same else updated).append(_label(command))
     removed = [_label(command) for key, command in registered.items() if key not in wanted]
@@ -137,7 +141,7 @@ def sync_commands(rest, desired: list[dict], guild_id: str | None = None) -> Syn
     `rest` is a tzurot.discord.rest.DiscordRest (it honours 429 retry_after)."""
     current = rest.get_commands(guild_id)
     rest.bulk_overwrite_commands(desired, guild_id)
-    return diff_commands(current, desired)
+    return diff_commands(current, desired, guild=guild_id is not None)
 
 
 def run_sync(args: argparse.Namespace) -> int:

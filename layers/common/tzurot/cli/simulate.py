@@ -101,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"HTTP {reply.status}")
     answer = reply.json()
     print(json.dumps(answer, indent=2) if answer is not None else reply.body)
+    if reply.status == 401:
+        # The endpoint answers 401 without saying why; the usual cause is a key mismatch.
+        print(
+            "the endpoint rejected the signature: is it running with the dev key "
+            "(DISCORD_PUBLIC_KEY unset), and is this the same .tzurot/ folder?",
+            file=sys.stderr,
+        )
     if isinstance(answer, dict) and answer.get("type") == DEFERRED and args.wait > 0:
         print_followups(args.sink_url, payload["token"], args.wait)
     return 0 if 200 <= reply.status < 300 else 1
@@ -142,9 +149,28 @@ def render_answer(kind: str, message: dict) -> str:
     if message.get("content"):
         lines.append(message["content"])
     for embed in message.get("embeds") or []:
-        author = (embed.get("author") or {}).get("name")
-        if author:
-            lines.append(f"[{author}]")
-        if embed.get("description"):
-            lines.append(embed["description"])
+        lines.extend(render_embed(embed))
+    for attachment in message.get("attachments") or []:
+        if attachment.get("filename"):
+            lines.append(f"(file: {attachment['filename']})")
     return "\n".join(lines)
+
+
+def render_embed(embed: dict) -> list[str]:
+    """An embed as text lines, in the order Discord shows its parts."""
+    author = (embed.get("author") or {}).get("name")
+    lines = [f"[{author}]"] if author else []
+    if embed.get("title"):
+        lines.append(f"**{embed['title']}**")
+    if embed.get("description"):
+        lines.append(embed["description"])
+    lines.extend(
+        f"{field.get('name')}: {field.get('value')}" for field in embed.get("fields") or []
+    )
+    image = (embed.get("image") or {}).get("url")
+    if image:
+        lines.append(f"(image: {image})")
+    footer = (embed.get("footer") or {}).get("text")
+    if footer:
+        lines.append(footer)
+    return lines

@@ -1,7 +1,8 @@
 """Sealing a key typed into the /wallet set modal before it goes anywhere (SQS included).
 
 The interactions function may only kms:Encrypt; the worker opens the blob (tzurot.crypto.transit).
-The KMS client is created on first use and kept for the container.
+The KMS client is created on first use and kept for the container, with timeouts that fit
+Discord's 3 seconds (tzurot.discord.aws_config).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ class Sealer(Protocol):
 def kms_client() -> Any:
     global _kms_client
     if _kms_client is None:
-        from tzurot.crypto.kms import kms_client as make_client
+        import boto3
 
-        _kms_client = make_client()
+        from tzurot.discord.aws_config import request_path_config
+
+        _kms_client = boto3.client("kms", config=request_path_config())
     return _kms_client
 
 
@@ -48,11 +51,18 @@ class KmsSealer:
         key_id = self._key_id or os.environ.get("KMS_KEY_ID", "").strip()
         if not key_id:
             raise SealingFailed("KMS_KEY_ID is not set")
+        from botocore.exceptions import BotoCoreError
+
+        from tzurot.crypto.kms import unavailable
         from tzurot.crypto.transit import seal_modal_secret
 
         try:
+            client = self._client or kms_client()
+        except BotoCoreError as exc:  # no region or credentials: the client cannot be made
+            raise SealingFailed(str(unavailable(exc, "encrypt the submitted key"))) from None
+        try:
             return seal_modal_secret(
-                self._client or kms_client(),
+                client,
                 key_id,
                 secret,
                 user_id=user_id,

@@ -1,7 +1,8 @@
 """Sending jobs to SQS: the generate queue or the image queue, per the command's definition.
 
 The boto3 client is created on first send and reused for the life of the container; boto3 is
-imported only then, so PING and autocomplete never pay for it.
+imported only then, so PING and autocomplete never pay for it. Its timeouts fit Discord's
+3 seconds (tzurot.discord.aws_config).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def sqs_client() -> Any:
     if _sqs_client is None:
         import boto3
 
-        _sqs_client = boto3.client("sqs")
+        from tzurot.discord.aws_config import request_path_config
+
+        _sqs_client = boto3.client("sqs", config=request_path_config())
     return _sqs_client
 
 
@@ -60,8 +63,9 @@ class JobQueue:
             raise QueueUnavailable(f"no queue configured for {job.queue} jobs")
         from botocore.exceptions import BotoCoreError, ClientError
 
-        client = self._client or sqs_client()
         try:
+            # Inside the try: a client that cannot be made (no region, say) is an outage too.
+            client = self._client or sqs_client()
             reply = client.send_message(QueueUrl=url, MessageBody=job.to_message())
         except (BotoCoreError, ClientError) as exc:
             # The botocore message names the operation and error code, never the body.

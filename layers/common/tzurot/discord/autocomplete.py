@@ -4,6 +4,11 @@ timezones (no database).
 Autocomplete fires on every keystroke, so the personality lookup is cached per query for a few
 seconds per container: a new personality shows up within CACHE_SECONDS, and a burst of typing
 costs one query per distinct prefix at most.
+
+When the lookup fails (the database is down or unreachable, which can take the connect timeout
+to find out), the container answers no suggestions at once for OUTAGE_SECONDS instead of trying
+again on every keystroke: each of those would hold a Lambda for seconds, and a burst of typing
+during an outage would use up concurrency the commands need.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from functools import lru_cache
 from tzurot.logs import get_logger
 
 CACHE_SECONDS = 30.0
+OUTAGE_SECONDS = 15.0
 CACHE_ENTRIES = 512
 LIMIT = 25
 
@@ -48,12 +54,15 @@ class PersonalityChoices:
         lookup: Callable[[str], Choices] = _query_database,
         *,
         ttl: float = CACHE_SECONDS,
+        outage: float = OUTAGE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._lookup = lookup
         self._ttl = ttl
+        self._outage = outage
         self._clock = clock
         self._cache: dict[str, tuple[float, Choices]] = {}
+        self._quiet_until = float("-inf")  # no lookups before this (after a failure)
 
     def __call__(self, query: str) -> Choices:
         key = query.strip().casefold()[:100]
@@ -61,12 +70,18 @@ class PersonalityChoices:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        if now < self._quiet_until:
+            return []  # the last lookup failed moments ago
         try:
             choices = self._lookup(key)
         except LookupFailed as exc:
             # An autocomplete that cannot reach the database shows no suggestions; the user can
             # still type the name. Nothing else (no 5xx, no retry on the 3-second clock).
-            logger.warning("personality autocomplete failed", extra={"error": str(exc)})
+            self._quiet_until = self._clock() + self._outage
+            logger.warning(
+                "personality autocomplete failed; no lookups for a while",
+                extra={"error": str(exc), "quiet_seconds": self._outage},
+            )
             return []
         if len(self._cache) >= CACHE_ENTRIES:
             self._cache.clear()

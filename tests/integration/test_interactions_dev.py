@@ -185,3 +185,22 @@ def test_simulate_signing_with_another_key_gets_401_and_a_hint(stack, isolated_e
         "the endpoint rejected the signature: is it running with the dev key "
         "(DISCORD_PUBLIC_KEY unset), and is this the same .tzurot/ folder?\n"
     )
+
+
+def test_dev_refuses_a_malformed_public_key_in_one_line(isolated_env, monkeypatch, capsys):
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", "abc")
+    assert main(["dev", "--once", "--port", "0"]) == 1
+    out, err = capsys.readouterr()
+    assert err == "tzurot: error: DISCORD_PUBLIC_KEY must be 64 hex characters\n"
+    assert "interactions: POST" not in out
+
+
+@pytest.mark.parametrize("flag", ["--port", "--aws-port", "--sink-port"])
+def test_dev_port_out_of_range_is_a_usage_error(flag, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["dev", "--once", flag, "70000"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        f"tzurot dev: error: argument {flag}: a port is a number from 0 to 65535, got '70000' "
+        "(see --help)\n"
+    )

@@ -38,13 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     dev.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=DEFAULT_PORT,
         help=f"port of the interactions endpoint on 127.0.0.1 (default {DEFAULT_PORT}; 0: any)",
     )
     dev.add_argument(
         "--aws-port",
-        type=int,
+        type=_port,
         default=0,
         help="port of the moto server (SQS, KMS) on 127.0.0.1 (default: any free port)",
     )
@@ -55,11 +55,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     dev.add_argument(
         "--sink-port",
-        type=int,
+        type=_port,
         default=SINK_PORT,
         help=f"port of the Discord sink on 127.0.0.1 (default {SINK_PORT}; 0: any)",
     )
     dev.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def build_stack(args: argparse.Namespace) -> LocalStack:

@@ -299,6 +299,10 @@ class DiscordKey:
         from tzurot.dev.keys import key_path, load_or_create_signing_key, public_key_hex
 
         if os.environ.get("DISCORD_PUBLIC_KEY", "").strip():
+            from tzurot.discord.verify import SignatureVerifier
+
+            # Checked now: a malformed key would otherwise start a stack that answers 401 to all.
+            SignatureVerifier(os.environ["DISCORD_PUBLIC_KEY"])
             stack.report("discord public key: from DISCORD_PUBLIC_KEY")
             return
         self.path = key_path(self.state_dir)

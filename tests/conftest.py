@@ -30,6 +30,27 @@ def _with_database(url: str, dbname: str) -> str:
     return make_conninfo(**params)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _never_the_dev_database() -> Iterator[None]:
+    """A test that opens a database without these fixtures (DATABASE_URL unset) would start the
+    developer's embedded server and work on their data: make it fail instead."""
+    from tzurot.db import embedded
+
+    dev_data = (embedded.STATE_DIR / "pgdata").resolve()
+    real_start = embedded.start
+
+    def start(pgdata: Path | None = None):
+        target = (pgdata or embedded.STATE_DIR / "pgdata").resolve()
+        if target == dev_data:
+            # pytest.fail raises a BaseException: the CLI's catch-all cannot swallow it
+            pytest.fail("a test reached the developer's database: use the db_url or db fixture")
+        return real_start(pgdata)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embedded, "start", start)
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """A URL to a maintenance database on the test server (never the dev data)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -103,3 +104,39 @@ def test_two_runners_never_apply_a_migration_twice(empty_db_url):
     assert errors == []
     applied = sorted(v for r in results for v in r)
     assert applied == [m.version for m in discover()]
+
+
+def test_a_runner_waits_for_the_migration_lock(empty_db_url):
+    """While another session holds the lock, a runner applies nothing; it proceeds on release."""
+    from tzurot.db.migrations import MIGRATION_LOCK_ID
+
+    with psycopg.connect(empty_db_url, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_ID,))
+        results: list[list[int]] = []
+
+        def run() -> None:
+            with psycopg.connect(empty_db_url) as conn:
+                results.append([m.version for m in Migrator(conn).migrate()])
+
+        runner = threading.Thread(target=run)
+        runner.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_advisory_lock(other) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _waiting_for_advisory_lock(other)
+        time.sleep(0.2)
+        assert runner.is_alive()  # still blocked on the lock, nothing applied
+        assert "personalities" not in _tables(empty_db_url)
+
+        other.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_ID,))
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+    assert results == [[m.version for m in discover()]]
+
+
+def _waiting_for_advisory_lock(conn: psycopg.Connection) -> bool:
+    """Whether a session of this database waits for an advisory lock."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+    ).fetchone()[0]

@@ -13,12 +13,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verbs = db.add_subparsers(dest="db_verb", required=True)
 
     migrate = verbs.add_parser("migrate", help="apply pending migrations")
-    migrate.add_argument("--to", type=int, metavar="N", help="stop after migration N")
+    migrate.add_argument("--to", type=_version, metavar="N", help="stop after migration N")
     migrate.set_defaults(handler=run_migrate)
 
     rollback = verbs.add_parser("rollback", help="roll back the newest migration")
     rollback.add_argument(
-        "--to", type=int, metavar="N", help="roll back every migration above N (0: all)"
+        "--to", type=_version, metavar="N", help="roll back every migration above N (0: all)"
     )
     rollback.set_defaults(handler=run_rollback)
 
@@ -29,6 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "adopt", help="mark 0001 (legacy tables) as applied on an existing legacy database"
     )
     adopt.set_defaults(handler=run_adopt)
+
+
+def _version(text: str) -> int:
+    """A migration number for --to: a whole number, 0 or more."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a migration number (0 or more), not {text!r}")
+    return int(text)
 
 
 def run_migrate(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import os
 
 import psycopg
 
-from tzurot.db.errors import DatabaseUnavailable
+from tzurot.db.errors import DatabaseUnavailable, DatabaseUrlInvalid
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -35,7 +35,8 @@ def database_url() -> str:
 
 
 def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection:
-    """Open a new connection; unreachable servers raise DatabaseUnavailable (no URL in the text)."""
+    """Open a new connection; unreachable servers raise DatabaseUnavailable, unparsable URLs
+    DatabaseUrlInvalid, each one line without the password."""
     try:
         return psycopg.connect(
             url or database_url(),
@@ -44,9 +45,18 @@ def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Conn
             application_name="tzurot",
         )
     except psycopg.OperationalError as exc:
-        # The driver's message can echo the host; never the password, but keep it short anyway.
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"database unreachable: {reason}") from None
+        raise DatabaseUnavailable(f"database unreachable: {_reason(exc)}") from None
+    except psycopg.ProgrammingError as exc:
+        # libpq's parse errors quote the URL, password included: `_reason` redacts it.
+        raise DatabaseUrlInvalid(f"database URL is not valid: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's first line, with any password it quotes redacted."""
+    from tzurot.redaction import redact_text
+
+    text = str(exc).strip()
+    return redact_text(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def shared_connection() -> psycopg.Connection:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -92,6 +94,15 @@ def _describe(exc: psycopg.Error) -> str:
     return primary or str(exc).strip().splitlines()[0]
 
 
+@contextmanager
+def _failing_as(what: str) -> Iterator[None]:
+    """Driver errors (no privilege, connection lost) become one MigrationError line."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise MigrationError(f"{what} failed: {_describe(exc)}") from None
+
+
 class Migrator:
     """Applies and rolls back migrations on one connection (autocommit is switched off)."""
 
@@ -119,7 +130,7 @@ class Migrator:
         return dict(cur.fetchall())
 
     def status(self) -> list[MigrationStatus]:
-        with self.conn.transaction():
+        with _failing_as("reading the migration status"), self.conn.transaction():
             applied = self._applied(self._locked())
         return [MigrationStatus(m, applied.get(m.version)) for m in self.migrations]
 
@@ -149,7 +160,7 @@ class Migrator:
 
     def rollback(self, to: int | None = None) -> list[Migration]:
         """Roll back the newest migration, or every migration above version `to`."""
-        with self.conn.transaction():
+        with _failing_as("reading the migration status"), self.conn.transaction():
             applied = self._applied(self._locked())
         if not applied:
             return []
@@ -177,7 +188,7 @@ class Migrator:
     def adopt_legacy(self) -> Migration:
         """Mark 0001 (the legacy tables) as applied without running it, for an existing database."""
         first = self.migrations[0]
-        with self.conn.transaction():
+        with _failing_as(f"adopting {first.label}"), self.conn.transaction():
             cur = self._locked()
             if first.version in self._applied(cur):
                 raise MigrationError(f"{first.label} is already recorded as applied")

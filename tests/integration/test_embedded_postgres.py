@@ -1,0 +1,153 @@
+"""The embedded PostgreSQL as the CLI uses it when DATABASE_URL is unset, in real processes: it
+starts in the state folder, is reused while another process holds it, stops when the last
+holder exits (also after a holder was killed), and a folder it cannot start in is one line.
+
+Each `tzurot` here is a subprocess with its own TZUROT_STATE_DIR, never the developer's data.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+
+from tzurot.db.migrations import discover
+
+HOLDER = """
+import sys
+from tzurot.db import embedded
+server = embedded.start()
+print(server.get_pid(), flush=True)
+sys.stdin.read()  # hold the server until the test closes our stdin
+"""
+STATUS_APPLIED = [(m.label, "applied") for m in discover()]
+
+
+def _env(state_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_URL")}
+    env.update(TZUROT_STATE_DIR=str(state_dir), **extra)
+    return env
+
+
+def tzurot(state_dir: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tzurot.cli.main", *argv],
+        env=_env(state_dir, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _status(out: str) -> list[tuple[str, str]]:
+    return [(line.split()[0], line.split()[1]) for line in out.splitlines()]
+
+
+def postmaster(state_dir: Path) -> int | None:
+    """The running server's pid from its postmaster.pid (gone once it has shut down)."""
+    try:
+        return int((state_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+    except FileNotFoundError:
+        return None
+
+
+def _holders(state_dir: Path) -> str:
+    return (state_dir / "pgdata" / ".handle_pids.json").read_text()
+
+
+class Holder:
+    """Another process holding the embedded server (like a running `tzurot dev`)."""
+
+    def __init__(self, state_dir: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER],
+            env=_env(state_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        assert line.strip().isdigit(), f"holder did not start: {line!r}"
+        self.server_pid = int(line)
+
+    def release(self) -> None:
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("state")
+    yield state
+    pid = postmaster(state)
+    if pid is not None:  # a failed test left it running: stop it (fast shutdown)
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+
+
+def test_cli_starts_reuses_and_stops_the_embedded_server(state_dir: Path):
+    holder = Holder(state_dir)
+    try:
+        assert postmaster(state_dir) == holder.server_pid
+
+        migrate = tzurot(state_dir, "db", "migrate")
+        assert (migrate.returncode, migrate.stderr) == (0, "")
+        assert migrate.stdout == "".join(f"applied {m.label}\n" for m in discover())
+        # the CLI attached to the holder's server and left it running when it exited
+        assert postmaster(state_dir) == holder.server_pid
+        assert _holders(state_dir) == f"[{holder.process.pid}]"
+    finally:
+        holder.release()
+    assert postmaster(state_dir) is None  # the last holder left: the server stopped
+
+    # alone, the CLI starts the server on the same data and stops it again
+    status = tzurot(state_dir, "db", "status")
+    assert (status.returncode, status.stderr) == (0, "")
+    assert _status(status.stdout) == STATUS_APPLIED
+    assert postmaster(state_dir) is None
+    assert _holders(state_dir) == "[]"
+
+
+def test_a_killed_holder_does_not_keep_the_server_running_forever(state_dir: Path):
+    holder = Holder(state_dir)
+    holder.kill()  # never says it left: its pid stays in pgserver's list
+    assert postmaster(state_dir) == holder.server_pid
+    assert _holders(state_dir) == f"[{holder.process.pid}]"
+
+    status = tzurot(state_dir, "db", "status")
+    assert (status.returncode, status.stderr) == (0, "")
+    assert _status(status.stdout) == STATUS_APPLIED
+    deadline = time.monotonic() + 10
+    while postmaster(state_dir) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert postmaster(state_dir) is None
+    assert _holders(state_dir) == "[]"
+
+
+def test_database_url_is_used_instead_of_the_embedded_server(db_url, tmp_path: Path):
+    status = tzurot(tmp_path, "db", "status", DATABASE_URL=db_url)
+    assert (status.returncode, status.stderr) == (0, "")
+    assert _status(status.stdout) == STATUS_APPLIED
+    assert list(tmp_path.iterdir()) == []  # no embedded data folder was made
+
+
+def test_a_folder_it_cannot_start_in_is_one_line(tmp_path: Path):
+    (tmp_path / "pgdata").write_text("not a data folder")
+    status = tzurot(tmp_path, "personality", "list")
+    assert (status.returncode, status.stdout) == (1, "")
+    pgdata = tmp_path / "pgdata"
+    assert status.stderr == (
+        f"tzurot: error: embedded PostgreSQL did not start in {pgdata} "
+        f"(CalledProcessError; its log: {pgdata / 'log'})\n"
+    )

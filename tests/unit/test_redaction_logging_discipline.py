@@ -89,15 +89,28 @@ def violations(path: Path) -> list[str]:
             found.append(f"{where} prints (Lambda output is a log: use get_logger)")
         if _is_logging_attr(func, "Logger") and rel not in INFRASTRUCTURE:
             found.append(f"{where} makes a stdlib Logger (use get_logger)")
-    # A stdlib logger kept in a variable (or attribute) is a logger someone will call.
+    # A stdlib logger kept in a variable and then called logs around the redacting formatter.
+    # (Keeping one to configure a library's logger, e.g. to silence it, is fine.)
     if rel not in INFRASTRUCTURE:
+        kept = {  # `log` or `self.log` -> the line it was assigned on
+            ast.unparse(target): node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(node.value, ast.Call)
+            and _is_logging_attr(node.value.func, "getLogger")
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        }
         for node in ast.walk(tree):
             if (
-                isinstance(node, ast.Assign | ast.AnnAssign)
-                and isinstance(node.value, ast.Call)
-                and _is_logging_attr(node.value.func, "getLogger")
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in LOG_METHODS
+                and ast.unparse(node.func.value) in kept
             ):
-                found.append(f"{rel}:{node.lineno} keeps a stdlib logger (use get_logger)")
+                found.append(
+                    f"{rel}:{node.lineno} logs through the stdlib logger kept on line "
+                    f"{kept[ast.unparse(node.func.value)]} (use get_logger)"
+                )
     return found
 
 
@@ -126,11 +139,16 @@ def test_the_check_catches_each_kind(monkeypatch):
         "traceback.print_exc()\n"
         "other = logging.Logger('z')\n"
         "typed: logging.Logger = logging.getLogger('w')\n"
+        "log.info('e')\n"
+        "typed.error('f')\n"
+        "quiet = logging.getLogger('library')\n"
+        "quiet.setLevel(logging.ERROR)\n"
+        "self.log = logging.getLogger('v')\n"
+        "self.log.debug('g')\n"
     )
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: code)
     assert sorted(by_line(violations(sample))) == [
         (2, "imports powertools Logger (use tzurot.logs.get_logger)"),
-        (3, "keeps a stdlib logger (use get_logger)"),
         (4, "logs through the logging module directly"),
         (5, "logs through a stdlib logger"),
         (6, "prints (Lambda output is a log: use get_logger)"),
@@ -139,7 +157,9 @@ def test_the_check_catches_each_kind(monkeypatch):
         (9, "writes to stderr (use get_logger)"),
         (10, "prints a traceback (use logger.exception)"),
         (11, "makes a stdlib Logger (use get_logger)"),
-        (12, "keeps a stdlib logger (use get_logger)"),
+        (13, "logs through the stdlib logger kept on line 3 (use get_logger)"),
+        (14, "logs through the stdlib logger kept on line 12 (use get_logger)"),
+        (18, "logs through the stdlib logger kept on line 17 (use get_logger)"),
     ]
 
 

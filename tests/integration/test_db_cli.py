@@ -173,3 +173,24 @@ def main_exit(argv: list[str]) -> int:
     with pytest.raises(SystemExit) as exited:
         main(argv)
     return exited.value.code
+
+
+def test_a_reader_that_went_away_is_not_an_error(db_url):
+    """`tzurot db status | head -1`: the closed pipe ends the command quietly (exit 141)."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tzurot.cli.main", "db", "status"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

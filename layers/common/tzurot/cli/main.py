@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None, verbs: tuple[str, ...] = VERBS) -> int:
     except KeyboardInterrupt:
         print("tzurot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`tzurot db status | head -1`): not an error worth a line. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
     except Exception as exc:
         if os.environ.get("TZUROT_DEBUG"):
             raise

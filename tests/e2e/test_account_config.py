@@ -7,7 +7,9 @@ import json
 
 from tests.e2e.chat_stack import KEYS
 from tests.e2e.conftest import private
+from tests.fakes.discord_spec import response_errors
 from tzurot.commands.user_config import EDIT_HINT
+from tzurot.discord.modals import ADVANCED_NOTES
 
 DEFERRED_PRIVATELY = {"type": 5, "data": {"flags": 64}}
 LILITH_SHOWN = [
@@ -101,11 +103,20 @@ def test_an_invalid_value_shows_field_errors_and_changes_nothing(account):
     assert overrides(account) == before
 
 
-def test_edit_advanced_opens_a_form_and_its_json_is_validated(account):
+def advanced_field(exchange) -> tuple[str, dict]:
+    """(the note, the text input) of the edit-advanced modal the endpoint answered with."""
+    assert exchange.response["type"] == 9  # the modal, answered inline
+    assert exchange.queued == [] and exchange.result is None
+    (label,) = exchange.response["data"]["components"]
+    return label["description"], label["component"]
+
+
+def test_edit_advanced_opens_a_form_and_its_json_is_validated(account, specs_dir):
     opened = account.command("config", "edit-advanced", "personality=lilith")
-    assert opened.response["type"] == 9  # the modal, answered inline
+    assert response_errors(specs_dir, opened.response) == []
     assert opened.response["data"]["custom_id"] == "config-advanced:lilith"
-    assert opened.queued == [] and opened.result is None
+    note, field = advanced_field(opened)
+    assert (note, "value" in field) == (ADVANCED_NOTES["none"], False)
 
     saved = account.modal(
         "config-advanced:lilith", advanced_parameters='{"minP": 0.05, "topK": 40}'
@@ -117,6 +128,22 @@ def test_edit_advanced_opens_a_form_and_its_json_is_validated(account):
     lines = content(account, saved).split("\n")
     assert lines[0] == "Saved: advanced parameters for Lilith."
     assert '• advanced parameters: `{"minP": 0.05, "topK": 40}` (your setting for Lilith)' in lines
+
+    # The form now opens with what was saved (by alias too), and sending it back unchanged
+    # changes nothing.
+    reopened = account.command("config", "edit-advanced", "personality=lil")
+    assert response_errors(specs_dir, reopened.response) == []
+    assert reopened.response["data"]["custom_id"] == "config-advanced:lil"
+    note, field = advanced_field(reopened)
+    assert (note, field["value"]) == (
+        ADVANCED_NOTES["stored"],
+        '{\n    "minP": 0.05,\n    "topK": 40\n}',
+    )
+    unchanged = account.modal("config-advanced:lil", advanced_parameters=field["value"])
+    assert content(account, unchanged).split("\n")[0] == "Saved: advanced parameters for Lilith."
+    assert overrides(account) == [
+        ("lilith", None, None, None, None, None, {"minP": 0.05, "topK": 40})
+    ]
 
     unknown = account.modal("config-advanced:lilith", advanced_parameters='{"thinking": {}}')
     assert content(account, unknown) == (

@@ -15,6 +15,7 @@ from nacl.signing import SigningKey
 from tzurot.dev import simulator
 from tzurot.dev.keys import public_key_hex, sign
 from tzurot.discord.endpoint import InteractionEndpoint
+from tzurot.discord.prefill import NONE, Prefill
 from tzurot.discord.sealing import SealingFailed
 from tzurot.jobs.queue import QueueUnavailable
 
@@ -54,7 +55,8 @@ def modal_submit(custom_id: str, who: simulator.Identity = GUILD, **fields: str)
 
 @dataclass
 class Recorder:
-    """Stands in for the queue, the sealer and the personality lookup; records every call."""
+    """Stands in for the queue, the sealer, the personality lookup and the edit-advanced prefill;
+    records every call."""
 
     jobs: list = field(default_factory=list)
     sealed: list[dict[str, Any]] = field(default_factory=list)
@@ -62,6 +64,8 @@ class Recorder:
     queue_down: bool = False
     kms_down: bool = False
     names: list[tuple[str, str]] = field(default_factory=list)
+    prefill: Prefill = field(default_factory=lambda: Prefill(NONE))  # the prefill's answer
+    prefills: list[tuple[str, str | None]] = field(default_factory=list)
 
     def send_job(self, job) -> str:
         if self.queue_down:
@@ -81,7 +85,12 @@ class Recorder:
         self.lookups.append(query)
         return [n for n in self.names if query.casefold() in n[0].casefold()]
 
+    def advanced_prefill(self, discord_id: str, personality: str | None) -> Prefill:
+        self.prefills.append((discord_id, personality))
+        return self.prefill
+
     def endpoint(self, public_key: str | None = PUBLIC_KEY, **kwargs) -> InteractionEndpoint:
+        kwargs.setdefault("advanced_prefill", self.advanced_prefill)
         return InteractionEndpoint(
             public_key=public_key,
             send_job=self.send_job,
@@ -93,4 +102,4 @@ class Recorder:
     @property
     def touched(self) -> bool:
         """Whether anything was enqueued, sealed or queried."""
-        return bool(self.jobs or self.sealed or self.lookups)
+        return bool(self.jobs or self.sealed or self.lookups or self.prefills)

@@ -20,7 +20,9 @@ from tests.fakes.interactions import (
 )
 from tzurot.dev import simulator
 from tzurot.discord import endpoint as ep
+from tzurot.discord import prefill
 from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
+from tzurot.discord.prefill import Prefill
 from tzurot.jobs.model import Job
 
 
@@ -170,20 +172,89 @@ def test_wallet_set_opens_a_modal_with_one_short_input(valid):
     assert not recorder.touched
 
 
-def test_config_edit_advanced_opens_an_empty_paragraph_modal(valid):
-    recorder = Recorder()
-    status, body = call(recorder, command("config", "edit-advanced", "personality=lilith"))
+STORED_JSON = '{\n    "topK": 40,\n    "minP": 0.05\n}'
+
+
+def advanced_form(title: str, custom_id: str, description: str, value: str | None) -> dict:
+    field = {
+        "type": 4,
+        "custom_id": "advanced_parameters",
+        "style": 2,
+        "required": False,
+        "placeholder": '{"frequencyPenalty": 0.5, "topK": 40}',
+        "max_length": 4000,
+    }
+    if value is not None:
+        field["value"] = value
+    label = {
+        "type": 18,
+        "label": "Advanced parameters (JSON)",
+        "description": description,
+        "component": field,
+    }
+    return {"type": 9, "data": {"custom_id": custom_id, "title": title, "components": [label]}}
+
+
+def test_config_edit_advanced_opens_prefilled_with_the_stored_value(valid):
+    recorder = Recorder(prefill=Prefill(prefill.STORED, STORED_JSON))
+    status, body = call(recorder, command("config", "edit-advanced", "personality= lilith "))
     assert status == 200
-    valid(body)
-    assert body["type"] == 9
-    assert body["data"]["custom_id"] == "config-advanced:lilith"
-    assert body["data"]["title"] == "Advanced: lilith"
-    field = body["data"]["components"][0]["component"]
-    assert (field["style"], field["required"], "value" in field) == (2, False, False)
-    assert not recorder.touched
-    _, defaults = call(recorder, command("config", "edit-advanced"))
-    assert defaults["data"]["custom_id"] == "config-advanced:"
-    assert defaults["data"]["title"] == "Advanced parameters (defaults)"
+    assert valid(body) == advanced_form(
+        "Advanced: lilith",
+        "config-advanced:lilith",
+        "Your current ones are filled in. What you submit replaces them; empty clears them.",
+        STORED_JSON,
+    )
+    # Asked for this user and scope; nothing enqueued or sealed.
+    assert recorder.prefills == [(GUILD.user_id, "lilith")]
+    assert (recorder.jobs, recorder.sealed) == ([], [])
+
+
+def test_config_edit_advanced_for_the_defaults_and_with_nothing_stored(valid):
+    recorder = Recorder()  # the prefill answers "none stored"
+    _, body = call(recorder, command("config", "edit-advanced", who=DM))
+    assert valid(body) == advanced_form(
+        "Advanced parameters (defaults)",
+        "config-advanced:",
+        "You have none of your own yet (/config show lists what applies now).",
+        None,
+    )
+    assert recorder.prefills == [(DM.user_id, None)]
+
+
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (
+            prefill.UNAVAILABLE,
+            "Couldn't load your current ones (see /config show). This replaces them.",
+        ),
+        (
+            prefill.TOO_LONG,
+            "Yours are too long to show here (see /config show). This replaces them.",
+        ),
+    ],
+)
+def test_config_edit_advanced_opens_empty_with_a_note_when_it_cannot_prefill(valid, status, note):
+    recorder = Recorder(prefill=Prefill(status))
+    _, body = call(recorder, command("config", "edit-advanced", "personality=lilith"))
+    assert valid(body) == advanced_form("Advanced: lilith", "config-advanced:lilith", note, None)
+    assert recorder.jobs == []
+
+
+def test_config_edit_advanced_for_an_unknown_personality_says_so_instead(valid):
+    recorder = Recorder(prefill=Prefill(prefill.UNKNOWN_PERSONALITY))
+    _, body = call(recorder, command("config", "edit-advanced", "personality=nobody"))
+    assert valid(body) == {
+        "type": 4,
+        "data": {
+            "content": "I don't know a personality called “nobody”. Start typing its name to "
+            "pick one from the list, then run `/config edit-advanced` again.",
+            "allowed_mentions": {"parse": []},
+            "flags": 64,
+        },
+    }
+    assert recorder.jobs == []
 
 
 def test_wallet_modal_submit_seals_the_key_and_enqueues_only_the_blob(valid):

@@ -4,7 +4,9 @@
 size (413) before any verification work, the signature (401, no detail, nothing queried or
 enqueued) before parsing, then the body's shape (400), then routing. Nothing slow runs here:
 PING, autocomplete and modals are answered inline; everything else becomes one job on a queue and
-a deferred response, which the worker later edits.
+a deferred response, which the worker later edits. The database is read only for autocomplete
+and to prefill the /config edit-advanced form (one indexed query under a 1-second deadline,
+tzurot.discord.prefill).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tzurot.discord import modals, responses
 from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
 from tzurot.discord.definitions import COMMANDS, PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
+from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
 from tzurot.errors import TzurotError
 from tzurot.logs import get_logger
@@ -42,6 +45,10 @@ TRY_AGAIN = "Sorry, I couldn't start that just now. Please try again in a moment
 NO_KEY_ENTERED = "No key was entered, so nothing changed."
 KEY_TOO_LONG = "That is longer than any API key I know, so nothing changed."
 UNKNOWN_PROVIDER = "Please pick a provider from the list."
+NO_SUCH_PERSONALITY = (
+    "I don't know a personality called “{name}”. Start typing its name to pick one from the "
+    "list, then run `/config edit-advanced` again."
+)
 
 logger = get_logger("interactions")
 
@@ -70,6 +77,7 @@ class InteractionEndpoint:
         send_job: Callable[[Job], Any],
         seal: Sealer,
         personalities: Callable[[str], list[tuple[str, str]]] | None = None,
+        advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self._verifier: SignatureVerifier | None = None
@@ -83,6 +91,7 @@ class InteractionEndpoint:
         self._send_job = send_job
         self._seal = seal
         self._personalities = personalities or PersonalityChoices()
+        self._advanced_prefill = advanced_prefill or AdvancedPrefill()
         self._clock = clock
 
     def handle(self, headers: Mapping[str, str], raw_body: bytes | None) -> HttpResponse:
@@ -143,11 +152,19 @@ class InteractionEndpoint:
                 return responses.message(UNKNOWN_PROVIDER)
             return modals.wallet_key_modal(provider)
         if (path.name, path.subcommand) == ("config", "edit-advanced"):
-            personality = path.options.get("personality")
-            return modals.advanced_parameters_modal(
-                personality.strip() if isinstance(personality, str) else None
-            )
+            return self._advanced_form(interaction, path.options.get("personality"))
         return self._enqueue(interaction, options=path.options)
+
+    def _advanced_form(self, interaction: Interaction, option: object) -> dict[str, Any]:
+        """The edit-advanced modal, prefilled with what the user has stored for the scope."""
+        user = interaction.invoker
+        assert user is not None  # checked in handle()
+        personality = modals.scope_name(option)
+        prefill = self._advanced_prefill(user.id, personality or None)
+        if prefill.status == UNKNOWN_PERSONALITY:
+            # Known for sure (the query ran): no point filling in a form the worker would refuse.
+            return responses.message(NO_SUCH_PERSONALITY.format(name=personality))
+        return modals.advanced_parameters_modal(personality, prefill)
 
     def _modal_submit(self, interaction: Interaction) -> dict[str, Any]:
         data = interaction.data

@@ -3,12 +3,12 @@
 Which modal a submit belongs to travels in its custom_id (`<kind>:<argument>`), since a modal
 submit carries nothing of the command that opened it.
 
-/config edit-advanced opens with an EMPTY input (with a hint), not the current value: a modal
-must be the direct answer to the command, and the current value is an effective config the
-worker computes (personality default < user default < user per-personality override). Doing that
-on the request path would put several queries and the config logic on Discord's 3-second clock.
-`/config show` lists the current advanced parameters; submitting replaces the user's advanced
-parameters with the JSON given, and an empty submit clears them.
+/config edit-advanced opens prefilled with the user's stored advanced parameters for the scope
+(their defaults, or their setting for one personality): what a submit replaces, so an unchanged
+submit changes nothing. The endpoint reads them with one indexed query under a short deadline
+(tzurot.discord.prefill); when the database is slow or down the form opens empty and its note
+says so. Submitting replaces the user's advanced parameters with the JSON given; an empty submit
+clears them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tzurot.discord import prefill as prefills
 from tzurot.discord import responses
 from tzurot.discord.definitions import PROVIDERS
 
@@ -24,7 +25,7 @@ CONFIG_ADVANCED = "config-advanced"
 API_KEY_FIELD = "api_key"
 ADVANCED_FIELD = "advanced_parameters"
 MAX_KEY_LENGTH = 512
-MAX_ADVANCED_LENGTH = 4000
+MAX_ADVANCED_LENGTH = prefills.MAX_VALUE_LENGTH
 MAX_PERSONALITY_LENGTH = 80
 
 
@@ -52,9 +53,25 @@ def wallet_key_modal(provider: str) -> dict[str, Any]:
     )
 
 
-def advanced_parameters_modal(personality: str | None) -> dict[str, Any]:
-    # custom_id holds at most 100 characters; the option's own limit (80) keeps names whole.
-    personality = (personality or "")[:MAX_PERSONALITY_LENGTH]
+# The note under the field (Discord allows 100 characters), by what the prefill found.
+ADVANCED_NOTES = {
+    prefills.STORED: (
+        "Your current ones are filled in. What you submit replaces them; empty clears them."
+    ),
+    prefills.NONE: "You have none of your own yet (/config show lists what applies now).",
+    prefills.TOO_LONG: "Yours are too long to show here (see /config show). This replaces them.",
+    prefills.UNAVAILABLE: "Couldn't load your current ones (see /config show). This replaces them.",
+}
+
+
+def scope_name(option: object) -> str:
+    """The personality option as the form carries it: stripped and cut to fit the custom_id
+    (at most 100 characters; the option's own limit is 80); "" means the user's defaults."""
+    return option.strip()[:MAX_PERSONALITY_LENGTH] if isinstance(option, str) else ""
+
+
+def advanced_parameters_modal(personality: str, prefill: prefills.Prefill) -> dict[str, Any]:
+    """The form for `personality` (a scope_name), starting from `prefill`."""
     title = f"Advanced: {personality}" if personality else "Advanced parameters (defaults)"
     return responses.modal(
         f"{CONFIG_ADVANCED}:{personality}",
@@ -64,8 +81,11 @@ def advanced_parameters_modal(personality: str | None) -> dict[str, Any]:
                 ADVANCED_FIELD,
                 "Advanced parameters (JSON)",
                 style=responses.PARAGRAPH,
-                description="Replaces your current ones (see /config show); empty clears them.",
+                description=ADVANCED_NOTES.get(
+                    prefill.status, ADVANCED_NOTES[prefills.UNAVAILABLE]
+                ),
                 placeholder='{"frequencyPenalty": 0.5, "topK": 40}',
+                value=prefill.value if prefill.status == prefills.STORED else None,
                 required=False,
                 max_length=MAX_ADVANCED_LENGTH,
             )

@@ -79,8 +79,9 @@ LEFT JOIN system_prompts sp ON sp.id = p.system_prompt_id
 """
 
 # The best match for a text: slug, then name or display name, then alias (oldest first on ties,
-# since names are not unique).
-_MATCH = """
+# since names are not unique). Public: the interactions endpoint embeds it as a subquery to find
+# the same personality the worker will (tzurot.discord.prefill).
+MATCH_SQL = """
 SELECT m.id FROM (
     SELECT id, 0 AS rank, created_at FROM personalities WHERE lower(slug) = lower(%(text)s)
     UNION ALL
@@ -208,7 +209,7 @@ def find(conn: psycopg.Connection, name_or_alias: str) -> Personality | None:
     text = name_or_alias.strip()
     if not text:
         return None
-    found = _select(conn, f"WHERE p.id = ({_MATCH})", {"text": text})
+    found = _select(conn, f"WHERE p.id = ({MATCH_SQL})", {"text": text})
     return found[0] if found else None
 
 

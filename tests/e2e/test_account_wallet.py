@@ -29,7 +29,8 @@ CHECKS = {
     "anthropic": ("GET", "/v1/models", "x-api-key", KEYS["anthropic"]),
     "google": ("GET", "/v1beta/models", "x-goog-api-key", KEYS["google"]),
     "openrouter": ("GET", "/api/v1/key", "authorization", f"Bearer {KEYS['openrouter']}"),
-    "elevenlabs": ("GET", "/v1/models", "xi-api-key", ELEVENLABS_KEY),
+    # Text-to-speech itself, with no text: only a key allowed to speak passes, nothing is spoken.
+    "elevenlabs": ("POST", "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM", "xi-api-key", ELEVENLABS_KEY),
 }
 DEFERRED_PRIVATELY = {"type": 5, "data": {"flags": 64}}
 
@@ -98,6 +99,25 @@ def test_a_text_to_speech_only_elevenlabs_key_is_accepted(account):
     exchange = account.modal("wallet-set:elevenlabs", api_key=key)
     assert account.reply(exchange)["content"].startswith("Your ElevenLabs key (ending in `2345`)")
     assert key_rows(account) == [("100000000000000001", "elevenlabs", "2345", True, 1)]
+    assert [r.json for r in account.elevenlabs.requests] == [{}]  # no text: nothing spoken
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [set(), {"speech_to_text"}, {"models_read", "voices_read", "user_read"}],
+    ids=["no-permissions", "speech-to-text-only", "everything-but-text-to-speech"],
+)
+def test_an_elevenlabs_key_that_cannot_speak_is_refused(account, permissions):
+    key = "sk_mutedElevenLabsKey0123456789abcdef0123456"
+    account.elevenlabs.add_key(key, permissions)
+    exchange = account.modal("wallet-set:elevenlabs", api_key=key)
+    assert account.reply(exchange) == private(
+        "This key lacks a permission it needs (The API key you used is missing the permission "
+        "text_to_speech to execute this operation.), so nothing was saved. Please give the key "
+        "that permission at ElevenLabs, or use an unrestricted key, then run `/wallet set` again."
+    )
+    assert key_rows(account) == []
+    assert key not in database_text(account.db)
 
 
 REJECTIONS = {

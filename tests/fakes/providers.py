@@ -842,9 +842,15 @@ class FakeElevenLabs(FakeProviderAPI):
         return await self._answer(request, self.model_list)
 
     async def speech(self, request: Request) -> Response:
-        return await self._answer(
-            request, lambda rec, reply: Response(self.AUDIO, media_type="audio/mpeg")
-        )
+        return await self._answer(request, self.synthesize)
+
+    def synthesize(self, recorded: RecordedRequest, reply: Reply) -> Response:
+        # Like the real (FastAPI) service: the key and its permission first, then the body. A
+        # body without `text` (required in the OpenAPI file) is a 422 and nothing is spoken.
+        body = recorded.json
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            return self.error("bad_request", None, None, recorded)
+        return Response(self.AUDIO, media_type="audio/mpeg")
 
     def model_list(self, recorded: RecordedRequest, reply: Reply) -> Response:
         # The example ModelResponseModel of ElevenLabs' OpenAPI file.

@@ -199,3 +199,25 @@ def test_fake_elevenlabs_answers_match_the_spec(elevenlabs_spec):
     invalid = fake.error("bad_request", None, None, _recorded("/v1/models"))
     assert invalid.status_code == 422
     assert elevenlabs_spec.errors("HTTPValidationError", _body(invalid)) == []
+
+
+def test_the_elevenlabs_key_check_asks_text_to_speech_with_a_body_the_spec_refuses(
+    elevenlabs_spec,
+):
+    """The key check must pass only for keys allowed to speak, and never spend characters: it
+    posts to the text-to-speech operation itself, with a body lacking the required `text`."""
+    from tzurot.providers.elevenlabs import PROBE_PATH, PROBE_VOICE_ID
+
+    operation = elevenlabs_spec.document["paths"]["/v1/text-to-speech/{voice_id}"]["post"]
+    assert f"/v1/text-to-speech/{PROBE_VOICE_ID}" == PROBE_PATH
+    voice = next(p for p in operation["parameters"] if p["name"] == "voice_id")
+    assert PROBE_VOICE_ID in voice["schema"]["examples"]
+    body = "Body_Text_to_speech_v1_text_to_speech__voice_id__post"
+    assert elevenlabs_spec.errors(body, {}) == ["[]: 'text' is a required property"]
+    assert elevenlabs_spec.errors(body, {"text": "hi"}) == []
+    # What the API answers such a body with (and what the fake answers): a validation error.
+    assert set(operation["responses"]) == {"200", "422"}
+    fake = FakeElevenLabs()
+    answer = fake.synthesize(_recorded(PROBE_PATH, {}), Reply())
+    assert answer.status_code == 422
+    assert elevenlabs_spec.errors("HTTPValidationError", _body(answer)) == []

@@ -1,11 +1,12 @@
-"""ElevenLabs key validation against the loopback fake, including endpoint-scoped keys."""
+"""ElevenLabs key validation against the loopback fake, including endpoint-scoped keys: only a
+key that may use text-to-speech passes, and the check never synthesizes anything."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.fakes.providers import FakeElevenLabs
-from tzurot.providers.elevenlabs import ElevenLabsClient
+from tzurot.providers.elevenlabs import ElevenLabsClient, parse_error
 from tzurot.providers.errors import (
     BadRequest,
     InvalidKey,
@@ -18,6 +19,9 @@ from tzurot.providers.errors import (
 KEY = "sk_0123456789abcdef0123456789abcdef0123456789abcdef"
 TTS_ONLY = "sk_tts0000000000000000000000000000000000000000000000"
 STT_ONLY = "sk_stt0000000000000000000000000000000000000000000000"
+NO_PERMISSIONS = "sk_none000000000000000000000000000000000000000000000"
+MODELS_ONLY = "sk_models00000000000000000000000000000000000000000000"
+PROBE = ("POST", "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM", {})
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +29,8 @@ def served():
     fake = FakeElevenLabs(valid_keys={KEY})
     fake.add_key(TTS_ONLY, {"text_to_speech"})
     fake.add_key(STT_ONLY, {"speech_to_text"})
+    fake.add_key(NO_PERMISSIONS, set())
+    fake.add_key(MODELS_ONLY, {"models_read", "voices_read", "user_read"})
     with fake.serve() as url:
         yield fake, url
 
@@ -40,29 +46,30 @@ def client(served) -> ElevenLabsClient:
     return ElevenLabsClient(served[1])
 
 
-def test_full_key_passes_with_a_models_listing(fake, client):
-    client.validate_key(KEY)
-    sent = fake.last_request
-    assert (sent.method, sent.path) == ("GET", "/v1/models")
-    assert sent.headers["xi-api-key"] == KEY
+@pytest.mark.parametrize("key", [KEY, TTS_ONLY])
+def test_a_key_that_may_speak_passes_without_anything_spoken(fake, client, key, caplog):
+    # The probe asks text-to-speech itself with a body lacking `text`: 422 after the permission
+    # check means "allowed"; no audio is made, so no characters are spent.
+    client.validate_key(key)
+    (sent,) = fake.requests
+    assert (sent.method, sent.path, sent.json) == PROBE
+    assert sent.headers["xi-api-key"] == key
     assert "authorization" not in sent.headers
+    assert "provider call failed" not in caplog.text  # the 422 is the answer, not a failure
 
 
-def test_text_to_speech_only_key_passes(fake, client):
-    # GET /v1/models answers 401 missing_permissions (models_read) for such a key: that proves
-    # the key authenticated, and text-to-speech is all the app needs.
-    client.validate_key(TTS_ONLY)
-    assert fake.last_request.headers["xi-api-key"] == TTS_ONLY
-
-
-def test_missing_text_to_speech_permission_is_reported(fake, client):
-    fake.queue_error("permissions")
+@pytest.mark.parametrize("key", [NO_PERMISSIONS, STT_ONLY, MODELS_ONLY])
+def test_a_key_without_text_to_speech_is_refused_as_missing_permissions(fake, client, key):
+    # Genuine keys (they authenticate), but none may use text-to-speech; one that may list
+    # models is refused too.
     with pytest.raises(MissingPermissions) as caught:
-        client.validate_key(KEY)
-    assert str(caught.value) == (
+        client.validate_key(key)
+    assert (caught.value.status, str(caught.value)) == (
+        401,
         "ElevenLabs says the API key lacks a permission this needs: The API key you used is "
-        "missing the permission text_to_speech to execute this operation."
+        "missing the permission text_to_speech to execute this operation.",
     )
+    assert [(r.method, r.path, r.json) for r in fake.requests] == [PROBE]
 
 
 def test_unknown_key_is_invalid(fake, client):
@@ -88,10 +95,15 @@ def test_rate_limit(fake, client):
     assert caught.value.retry_after == 1.0
 
 
-def test_validation_422_is_bad_request_with_location(fake, client):
-    fake.queue_error("bad_request")
+def test_a_422_elsewhere_is_a_bad_request_with_its_location(served):
+    # Outside the key check (text-to-speech proper), a 422 is the caller's mistake.
+    info = parse_error(422, {"detail": [{"loc": ["body", "text"], "msg": "Field required"}]})
+    assert (info.kind, info.detail) == (None, "body.text: Field required")
+    client = ElevenLabsClient(served[1])
     with pytest.raises(BadRequest) as caught:
-        client.validate_key(KEY)
+        client.http.call(
+            "POST", "/v1/text-to-speech/x", api_key=KEY, headers=client.headers(KEY), json={}
+        )
     assert str(caught.value) == "ElevenLabs rejected the request: body.text: Field required"
 
 

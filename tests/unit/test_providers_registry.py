@@ -96,13 +96,23 @@ def test_unknown_provider_is_a_one_line_tzurot_error():
         validate_provider_key("mistral", "k", Settings())
 
 
-@pytest.mark.parametrize("name", ["openai", "anthropic", "google", "openrouter", "elevenlabs"])
+# The one request each key check makes (ElevenLabs: text-to-speech with no text, see
+# tzurot.providers.elevenlabs).
+CHECKS = {
+    "openai": ("GET", "/v1/models"),
+    "anthropic": ("GET", "/v1/models"),
+    "google": ("GET", "/v1beta/models"),
+    "openrouter": ("GET", "/api/v1/key"),
+    "elevenlabs": ("POST", "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"),
+}
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
 def test_validate_provider_key_accepts_a_good_key(stack, name):
     fakes, settings = stack
     fakes[name].reset()
     validate_provider_key(name, KEYS[name], settings)
-    assert len(fakes[name].requests) == 1
-    assert fakes[name].last_request.method == "GET"
+    assert [(r.method, r.path) for r in fakes[name].requests] == [CHECKS[name]]
 
 
 @pytest.mark.parametrize("name", ["openai", "anthropic", "google", "openrouter", "elevenlabs"])

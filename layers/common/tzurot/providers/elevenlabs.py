@@ -4,9 +4,21 @@ ElevenLabs keys can be restricted per endpoint, and the app needs only text-to-s
 OpenAPI file documents no auth errors (only 200 and 422), but the API answers every auth problem
 with HTTP 401 and {"detail": {"status": ..., "message": ...}}: `invalid_api_key` for a wrong key,
 `missing_permissions` for a genuine key without the endpoint's scope, `quota_exceeded` for no
-credits. The check calls GET /v1/models (free, no side effects). A text-to-speech-only key lacks
-`models_read`, so `missing_permissions` there proves the key authenticated and is accepted; only
-a refusal naming text_to_speech itself is reported as missing permissions.
+credits.
+
+The check asks the text-to-speech endpoint itself, so only a key that may use it passes, and
+spends nothing: `POST /v1/text-to-speech/{voice_id}` with an empty JSON object. `text` is
+required (the OpenAPI file), so the request can never synthesize anything. ElevenLabs is a
+FastAPI app (its 422 bodies are FastAPI's): the key and its permission are checked before the body
+is validated. So:
+
+- 422 (the body's missing `text`): the key authenticated AND holds text_to_speech: accepted;
+- 401 `missing_permissions`: a real key without text_to_speech (a key with no permissions at
+  all, or one scoped to other endpoints, even one that may list models): MissingPermissions;
+- 401 `invalid_api_key` / `quota_exceeded`, 429, 5xx: as everywhere else.
+
+The probe cannot see an account that is out of characters (billing comes after validation):
+such a key passes, and the voice call reports `quota_exceeded` when it is used.
 """
 
 from __future__ import annotations
@@ -24,7 +36,11 @@ from tzurot.providers.errors import (
 )
 from tzurot.providers.http import CHECK_TIMEOUT, ErrorInfo, ProviderHTTP
 
-TTS_PERMISSION = "text_to_speech"
+# A premade voice (the OpenAPI file's example). The probe's body fails validation before any
+# voice is looked up, so this only has to be a well-formed id.
+PROBE_VOICE_ID = "21m00Tcm4TlvDq8ikWAM"
+PROBE_PATH = f"/v1/text-to-speech/{PROBE_VOICE_ID}"
+VALIDATION_FAILED = 422
 
 _STATUSES: dict[str, type[ProviderError]] = {
     "invalid_api_key": InvalidKey,
@@ -57,18 +73,16 @@ class ElevenLabsClient:
         return {"xi-api-key": api_key}
 
     def validate_key(self, api_key: str) -> None:
-        try:
-            self.http.call(
-                "GET",
-                "/v1/models",
-                api_key=api_key,
-                headers=self.headers(api_key),
-                timeout=CHECK_TIMEOUT,
-            )
-        except MissingPermissions as exc:
-            if TTS_PERMISSION in (exc.detail or ""):
-                raise
-            # Authenticated but scoped (e.g. a text-to-speech-only key): usable for voice.
+        """Pass only for a key that may use text-to-speech (see the module docstring)."""
+        self.http.call(
+            "POST",
+            PROBE_PATH,
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json={},  # no `text`: validation fails after the permission check, nothing is spoken
+            timeout=CHECK_TIMEOUT,
+            expected=(VALIDATION_FAILED,),
+        )
 
 
 def parse_error(status: int, body: Any) -> ErrorInfo:

@@ -177,8 +177,12 @@ class ProviderHTTP:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         timeout: httpx.Timeout | float | None = None,
+        expected: tuple[int, ...] = (),
     ) -> Any:
-        """Send one request; return the parsed JSON body of a 2xx, raise ProviderError else."""
+        """Send one request; return the parsed JSON body of a 2xx, raise ProviderError else.
+
+        `expected` lists error statuses that are the answer the caller is after (a probe's
+        deliberate 422): their body is returned (None when not JSON), nothing is logged."""
         try:
             response = self.client.request(
                 method,
@@ -197,6 +201,8 @@ class ProviderHTTP:
                 ProviderUnavailable(provider=self.label, detail="could not be reached")
             ) from None
         body = _json(response)
+        if response.status_code in expected:
+            return None if body is _NOT_JSON else body
         if response.is_success:
             if body is _NOT_JSON:
                 raise self.fail(

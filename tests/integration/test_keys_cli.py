@@ -142,3 +142,15 @@ def test_rotate_with_an_unknown_kms_key_is_one_line(kms, db, capsys):
         "tzurot: error: KMS could not generate a master key (NotFoundException): check the KMS "
         "key id, that the key is enabled, and the KMS permissions\n",
     )
+
+
+@pytest.mark.parametrize("verb", ["init", "rotate", "status"])
+def test_a_database_that_is_not_migrated_is_one_line(empty_db_url, monkeypatch, capsys, verb):
+    with mock_kms(monkeypatch) as mock:
+        monkeypatch.setenv("KMS_KEY_ID", mock.key_id)
+        assert run(capsys, "keys", verb) == (
+            1,
+            "",
+            "tzurot: error: this database has no key tables yet: run `tzurot db migrate` first\n",
+        )
+        assert mock.calls == {}  # nothing made in KMS for a database that cannot keep it

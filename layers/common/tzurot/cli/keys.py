@@ -7,6 +7,8 @@ it reads the old keys) on that KMS key, and DATABASE_URL pointing at the databas
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 
 from tzurot.config import Settings
 
@@ -51,6 +53,26 @@ def _kms_key_id(args: argparse.Namespace) -> str | None:
     return args.kms_key_id or Settings.from_env().kms_key_id
 
 
+def _needs_schema(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A database without the key tables (not migrated yet) is a one-line error, not a bug."""
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        import psycopg
+
+        from tzurot.crypto.errors import KeyringStateError
+
+        try:
+            return run(args)
+        except psycopg.errors.UndefinedTable:
+            raise KeyringStateError(
+                "this database has no key tables yet: run `tzurot db migrate` first"
+            ) from None
+
+    return wrapper
+
+
+@_needs_schema
 def run_init(args: argparse.Namespace) -> int:
     from tzurot.crypto.kms import kms_client
     from tzurot.crypto.master_key import init_master_key
@@ -63,6 +85,7 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
+@_needs_schema
 def run_rotate(args: argparse.Namespace) -> int:
     from tzurot.crypto.errors import RotationIncomplete
     from tzurot.crypto.kms import kms_client
@@ -101,6 +124,7 @@ def _summary(result, requested: str | None) -> None:
         )
 
 
+@_needs_schema
 def run_status(args: argparse.Namespace) -> int:
     from tzurot.crypto.master_key import list_versions
     from tzurot.db.connection import connect

@@ -166,6 +166,15 @@ def test_refusals_are_kms_unavailable_without_the_service_message(code, advice):
     assert info.value.retryable is True
 
 
+def test_kms_client_without_a_region_names_the_fix(monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(KmsUnavailable) as info:
+        kms_client()
+    assert str(info.value) == "no AWS region is set for KMS: set AWS_REGION or AWS_DEFAULT_REGION"
+
+
 def test_kms_client_honours_endpoint_env(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")

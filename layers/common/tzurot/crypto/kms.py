@@ -21,16 +21,26 @@ _MAX_ATTEMPTS = 3
 
 
 def kms_client(**kwargs: Any):
-    """A boto3 KMS client with short timeouts and a few standard retries."""
+    """A boto3 KMS client with short timeouts and a few standard retries.
+
+    No region configured is a KmsUnavailable naming the fix (boto3 raises it here, before any
+    call, where the translation of call failures would not see it).
+    """
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import NoRegionError
 
     config = Config(
         connect_timeout=_CONNECT_TIMEOUT_SECONDS,
         read_timeout=_READ_TIMEOUT_SECONDS,
         retries={"max_attempts": _MAX_ATTEMPTS, "mode": "standard"},
     )
-    return boto3.client("kms", config=config, **kwargs)
+    try:
+        return boto3.client("kms", config=config, **kwargs)
+    except NoRegionError:
+        raise KmsUnavailable(
+            "no AWS region is set for KMS: set AWS_REGION or AWS_DEFAULT_REGION"
+        ) from None
 
 
 def error_code(exc: BaseException) -> str | None:

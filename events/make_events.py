@@ -207,7 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", type=Path, metavar="DIR", help="sign with the current time")
     args = parser.parse_args(argv)
     directory, timestamp = (args.fresh, int(time.time())) if args.fresh else (HERE, FIXED_TIMESTAMP)
-    for path in write(directory, build(timestamp)):
+    try:
+        written = write(directory, build(timestamp))
+    except OSError as exc:
+        parser.exit(1, f"make_events.py: error: cannot write to {directory}: {exc.strerror}\n")
+    for path in written:
         print(path)
     return 0
 

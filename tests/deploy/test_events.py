@@ -153,3 +153,26 @@ def test_interactions_log_lines_carry_the_interaction_id(interactions, monkeypat
     (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert line["message"] == "could not enqueue job"
     assert (line["correlation_id"], line["function_name"]) == (interaction_id, "interactions")
+
+
+def test_fresh_copies_are_written_and_a_bad_folder_is_one_line(tmp_path, capsys):
+    target = tmp_path / "fresh" / "events"
+
+    assert make_events.main(["--fresh", str(target)]) == 0
+
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        p.name for p in EVENTS_DIR.glob("*.json")
+    )
+    ping = json.loads((target / "interactions-ping.json").read_text())
+    assert abs(int(ping["headers"]["x-signature-timestamp"]) - time.time()) < 60
+    capsys.readouterr()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    with pytest.raises(SystemExit) as exited:
+        make_events.main(["--fresh", str(blocker / "events")])
+
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        f"make_events.py: error: cannot write to {blocker / 'events'}: Not a directory\n"
+    )

@@ -83,6 +83,9 @@ def test_simulate_imagine_uploads_through_the_local_image_worker(local_env, db, 
         "}",
         "--- original",
         "a lighthouse",
+        "(image: attachment://image.png)",
+        "OpenRouter · google/gemini-2.5-flash-image",
+        "(file: image.png)",
     ]
     assert fake.last_request.json["modalities"] == ["image", "text"]
     (message,) = echoed

@@ -144,13 +144,51 @@ def test_invalid_key_is_switched_off_and_the_user_told_in_reply_and_dm(chat, pro
     assert_nothing_recorded(chat)
 
 
-def test_after_an_invalid_key_the_next_chat_asks_for_a_new_one(chat):
+def test_after_an_invalid_key_the_next_chat_says_it_is_off_and_never_uses_the_guest_key(chat):
     chat.store_key("openai", WRONG["openai"])
+    chat.guest_mode()
     chat.chat("ada", "one")
     chat.discord.reset()
-    payload, _ = chat.chat("ada", "two")
-    assert private_reply(chat, payload).startswith("To chat with Ada, add your own OpenAI API key")
-    assert len(chat.provider("openai").requests) == 1
+    payload, result = chat.chat("ada", "two")
+
+    assert result == {"batchItemFailures": []}
+    assert private_reply(chat, payload) == (
+        "Your OpenAI API key is switched off because OpenAI rejected it. Add a working key with "
+        "`/wallet set`, or check this one again with `/wallet test`."
+        f"\n||ref: {reference(chat, payload)}||"
+    )
+    assert len(chat.provider("openai").requests) == 1  # the first chat's, none since
+    assert chat.provider("openrouter").requests == []  # the guest key stayed unused
+    assert chat.status(payload["id"]) == ("failed", 1)
+    assert_nothing_recorded(chat)
+
+
+def test_a_removed_key_lets_guest_mode_answer_again(chat):
+    """Guest mode is for users without a key: one who removes theirs is such a user."""
+    chat.store_key("openai", WRONG["openai"])
+    chat.guest_mode()
+    chat.chat("ada", "one")
+    chat.db.execute("DELETE FROM user_api_keys")
+    chat.provider("openrouter").queue_reply(text="Hello, guest.", tokens_in=4, tokens_out=2)
+    payload, result = chat.chat("ada", "two")
+    assert result == {"batchItemFailures": []}
+    assert public_reply(chat, payload, "ada") == "Hello, guest."
+    assert chat.provider("openrouter").last_request.headers["authorization"] == (
+        f"Bearer {GUEST_KEY}"
+    )
+
+
+def test_a_message_of_only_spaces_is_refused_before_any_call(chat):
+    chat.store_key("openai")
+    payload, result = chat.chat("ada", "   ")
+    assert result == {"batchItemFailures": []}
+    assert private_reply(chat, payload) == (
+        "Your message to Ada is empty. Write something for them to answer."
+        f"\n||ref: {reference(chat, payload)}||"
+    )
+    assert chat.provider("openai").requests == []
+    assert chat.status(payload["id"]) == ("failed", 1)
+    assert_nothing_recorded(chat)
 
 
 # --- provider error classes -------------------------------------------------------------------

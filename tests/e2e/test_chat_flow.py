@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.e2e.chat_stack import (
@@ -15,6 +17,7 @@ from tests.e2e.chat_stack import (
 )
 from tests.e2e.chat_stack import chat as _chat  # noqa: F401 (the `chat` fixture)
 from tests.e2e.chat_stack import chat_servers as _servers  # noqa: F401 (its servers)
+from tests.fakes.interactions import DM
 from tzurot.dev import simulator
 
 NO_MENTIONS = {"parse": []}
@@ -129,6 +132,67 @@ def test_history_is_replayed_and_the_alias_resolves(chat):
     ]
 
 
+SYSTEM_FIELD = {
+    "openai": lambda body: body["messages"][0]["content"],
+    "openrouter": lambda body: body["messages"][0]["content"],
+    "anthropic": lambda body: body["system"],
+    "google": lambda body: body["systemInstruction"]["parts"][0]["text"],
+}
+
+
+@pytest.mark.parametrize("slug", list(PERSONALITIES))
+def test_system_prompt_is_byte_identical_between_turns(chat, slug):
+    """Provider prompt caches key on the prompt's start: the date, time, zone and speaker of a
+    turn never reach the system prompt, whoever speaks and whenever."""
+    name, provider, model = PERSONALITIES[slug]
+    bob = simulator.Identity(
+        user_id="777000000000000004",
+        username="bob",
+        channel_id=GUILD.channel_id,
+        guild_id=GUILD.guild_id,
+    )
+    bob_id = chat.db.execute(
+        "INSERT INTO users (discord_id, username, timezone) VALUES (%s, 'bob', 'Asia/Tokyo') "
+        "RETURNING id",
+        (bob.user_id,),
+    ).fetchone()[0]
+    chat.store_key(provider)
+    chat.store_key(provider, user_id=str(bob_id))
+    fake = chat.provider(provider)
+    fake.queue_reply(text="First answer.")
+    # The first turn a day earlier in the worker's clock (the interaction itself is new: the
+    # clock may only run behind the interaction ids, or the job would be dropped as expired).
+    second_turn = chat.now
+    first_turn = second_turn - timedelta(days=1, hours=3, minutes=7)
+    chat.set_clock(first_turn)
+    chat.chat(slug, "first question")
+    chat.set_clock(second_turn)
+    chat.chat(slug, "second question", who=bob)
+
+    first, second = (request.json for request in fake.requests)
+    system = SYSTEM_FIELD[provider]
+    assert system(first) == system(second) == system_prompt(name)
+    assert second == expected_body(
+        provider,
+        model,
+        system_prompt(name),
+        [
+            {"role": "user", "content": "first question"},
+            {"role": "assistant", "content": "First answer."},
+            {
+                "role": "user",
+                "content": context_text("second question", chat.now, "bob", tz="Asia/Tokyo"),
+            },
+        ],
+    )
+    assert first == expected_body(
+        provider,
+        model,
+        system_prompt(name),
+        [{"role": "user", "content": context_text("first question", first_turn)}],
+    )
+
+
 def test_history_window_is_the_configured_number_of_messages(chat):
     chat.store_key("openai")
     pid = chat.personality_ids["ada"]
@@ -208,14 +272,52 @@ def test_linked_messages_are_fetched_with_the_bot_token(chat):
         "the quarterly numbers are up",
         author={"id": "5", "username": "bob", "global_name": "Bob B."},
     )
-    link = f"https://discord.com/channels/1/300000000000000003/{linked['id']}"
-    chat.chat("ada", f"what do you think of {link} ?")
+    link = f"https://discord.com/channels/{GUILD.guild_id}/300000000000000003/{linked['id']}"
+    chat.chat("ada", f"what do you think of {link} ? (again: {link})")
     last = chat.provider("openai").last_request.json["messages"][-1]["content"]
     assert f"[1] Bob B. at {linked['timestamp']}: the quarterly numbers are up" in last
+    assert "[2]" not in last  # the same link twice is one message
     fetches = chat.discord.sink.calls_to("GET /channels/")
+    assert [call.line for call in fetches] == [
+        f"GET /channels/300000000000000003/messages/{linked['id']}"
+    ]
     assert [call.bot_auth for call in fetches] == [True]
     # The history keeps what the user wrote, not the context block.
-    assert chat.history_rows()[0][3] == f"what do you think of {link} ?"
+    assert chat.history_rows()[0][3] == f"what do you think of {link} ? (again: {link})"
+
+
+def test_links_the_user_may_not_see_are_not_fetched(chat):
+    """The bot token reads any channel the bot is in; a user may only bring in messages from
+    where they ran the command (the server, or in a DM, that DM)."""
+    chat.store_key("openai")
+    secret = chat.discord.sink.add_message("400000000000000004", "another server's secret")
+    elsewhere = [
+        f"https://discord.com/channels/999999999999999999/400000000000000004/{secret['id']}",
+        f"https://discord.com/channels/@me/400000000000000004/{secret['id']}",
+    ]
+    payload, result = chat.chat("ada", "what does this say? " + " ".join(elsewhere))
+    assert result == {"batchItemFailures": []}
+    assert chat.discord.sink.calls_to("GET /channels/") == []
+    last = chat.provider("openai").last_request.json["messages"][-1]
+    assert last["content"] == context_text("what does this say? " + " ".join(elsewhere), chat.now)
+    assert chat.status(payload["id"]) == ("done", 1)
+
+
+def test_in_a_dm_only_links_into_that_dm_are_fetched(chat):
+    chat.store_key("openai")
+    mine = chat.discord.sink.add_message(DM.channel_id, "from our DM")
+    other = chat.discord.sink.add_message("400000000000000005", "someone else's DM")
+    text = (
+        f"https://discord.com/channels/@me/{DM.channel_id}/{mine['id']} and "
+        f"https://discord.com/channels/@me/400000000000000005/{other['id']}"
+    )
+    chat.chat("ada", text, who=DM)
+    fetches = chat.discord.sink.calls_to("GET /channels/")
+    assert [call.line for call in fetches] == [
+        f"GET /channels/{DM.channel_id}/messages/{mine['id']}"
+    ]
+    last = chat.provider("openai").last_request.json["messages"][-1]["content"]
+    assert "from our DM" in last and "someone else's DM" not in last
 
 
 def test_linked_messages_are_skipped_quietly_without_a_bot_token(chat, monkeypatch):

@@ -18,6 +18,7 @@ from tzurot.crypto import key_store
 from tzurot.crypto.errors import (
     DecryptionFailed,
     InvalidSecret,
+    KeyInactive,
     KeyringStateError,
     MalformedCiphertext,
     MasterKeyUnavailable,
@@ -105,6 +106,26 @@ def test_user_id_may_be_a_uuid_object_or_upper_case(initialised, kms):
     keyring = MasterKeyring(initialised, kms.client)
     key_store.store_user_key(initialised, keyring, uuid.UUID(user), "openai", SECRET)
     assert key_store.load_user_key(initialised, keyring, user.upper(), "openai") == SECRET
+
+
+def test_use_tells_a_switched_off_key_from_none_without_stamping_it(initialised, kms):
+    (user,) = make_users(initialised, 1)
+    keyring = MasterKeyring(initialised, kms.client)
+    assert key_store.use_user_key(initialised, keyring, user, "openai") is None
+    key_store.store_user_key(initialised, keyring, user, "openai", SECRET)
+    key_store.deactivate(initialised, user, "openai")
+    with pytest.raises(KeyInactive) as info:
+        key_store.use_user_key(initialised, keyring, user, "openai")
+    assert (info.value.provider, str(info.value)) == (
+        "openai",
+        "the stored openai key is switched off",
+    )
+    assert key_store.load_user_key(initialised, keyring, user, "openai") is None
+    stamped = initialised.execute("SELECT last_used_at FROM user_api_keys").fetchone()[0]
+    assert stamped is None  # a switched-off key is not "used"
+    key_store.activate(initialised, user, "openai")
+    assert key_store.use_user_key(initialised, keyring, user, "openai") == SECRET
+    assert initialised.execute("SELECT last_used_at FROM user_api_keys").fetchone()[0]
 
 
 def test_upsert_replaces_and_reactivates(initialised, kms):

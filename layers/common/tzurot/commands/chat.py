@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tzurot.commands import errors, history, replies
 from tzurot.commands.config_resolution import (
@@ -55,7 +55,7 @@ log = get_logger("tzurot.chat")
 
 # Message links a user may put in their message: guild channels and DMs, all Discord hosts.
 _MESSAGE_LINK = re.compile(
-    r"https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(?:\d+|@me)/(\d+)/(\d+)"
+    r"https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(\d+|@me)/(\d+)/(\d+)"
 )
 
 
@@ -175,6 +175,8 @@ class ChatTurn:
         name = str(job.options.get("personality", "")).strip()
         message = str(job.options.get("message", "")).strip()
         self.personality = personality = resolve(conn, name)
+        if not message:  # Discord's min_length counts spaces: "   " arrives as nothing
+            raise EmptyMessage()
         if claim.is_retry:
             answer = history.committed_answer(
                 conn, conversation_id(job), str(personality.id), job.interaction_id
@@ -247,12 +249,13 @@ class ChatTurn:
     def _api_key(self, conn, state: UserState, config: EffectiveConfig | None) -> str:
         """The user's key for the provider; else the operator's guest key when guest mode is
         configured; else NoKey. Never the guest key for a user whose own key failed: a failed
-        key is deactivated, and that reply tells them so."""
-        from tzurot.crypto.key_store import load_user_key
+        key is switched off, and while it is, KeyInactive tells them so instead (until they add
+        a working key, test it back on, or remove it)."""
+        from tzurot.crypto.key_store import use_user_key
 
         settings = self.ctx.settings
         if config is not None:
-            key = load_user_key(conn, self.ctx.keyring, state.user_id, config.provider)
+            key = use_user_key(conn, self.ctx.keyring, state.user_id, config.provider)
             if key is not None:
                 return key
             if not settings.guest_mode_enabled:
@@ -267,7 +270,7 @@ class ChatTurn:
         from tzurot.discord.rest import DiscordError
 
         discord = self.ctx.discord
-        links = _MESSAGE_LINK.findall(message)[: max(limit, 0)]
+        links = readable_links(message, self.job)[: max(limit, 0)]
         if not links or not discord.has_bot_token:
             return []
         found = []
@@ -330,12 +333,12 @@ class ChatTurn:
             _quietly(lambda: idempotency.release(ctx.conn(), job.interaction_id))
             raise RetryLater(str(exc)) from exc
 
-        if isinstance(exc, NoKey):
+        if isinstance(exc, Refusal):
             reply = errors.error_reply(
-                "no_key",
+                exc.category,
                 reference=self.reference,
                 personality=self.personality,
-                provider=exc.provider,
+                provider=exc.provider or provider,
             )
         elif isinstance(exc, ProviderError) and self.key_source == "guest":
             # The operator's key: nothing for the user to fix, nothing to switch off.
@@ -394,17 +397,54 @@ class ChatTurn:
             log.error("could not deliver the error reply", extra={"reference": self.reference})
 
 
-class NoKey(TzurotError):
+def readable_links(message: str, job: Job) -> list[tuple[str, str]]:
+    """(channel id, message id) of the message links in `message` that the bot may read for
+    this user, in order, without repeats: links into the server the command came from, or in a
+    DM, into that DM. The bot token could read a message elsewhere too, but the bot cannot tell
+    whether this user may see it there, so such links are skipped."""
+    found: list[tuple[str, str]] = []
+    for guild, channel_id, message_id in _MESSAGE_LINK.findall(message):
+        if job.guild_id is not None:
+            allowed = guild == job.guild_id
+        else:
+            allowed = guild == "@me" and channel_id == job.channel_id
+        if allowed and (channel_id, message_id) not in found:
+            found.append((channel_id, message_id))
+    return found
+
+
+class Refusal(TzurotError):
+    """A /chat the worker answers without calling the provider; `category` names the reply
+    (tzurot.commands.errors.CATEGORIES)."""
+
+    category: ClassVar[str]
+    provider: str | None = None
+
+
+class NoKey(Refusal):
     """The user has no active key for the provider and guest mode is off."""
+
+    category = "no_key"
 
     def __init__(self, provider: str):
         self.provider = provider
         super().__init__(f"no active {provider} key")
 
 
+class EmptyMessage(Refusal):
+    """The message option holds nothing but whitespace."""
+
+    category = "empty_message"
+
+    def __init__(self):
+        super().__init__("the message is empty")
+
+
 _USER_CATEGORIES = frozenset(
     {
         "no_key",
+        "key_inactive",
+        "empty_message",
         "daily_limit",
         "guest_limit",
         "config",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tzurot.commands.config_resolution import ConfigUnusable
-from tzurot.crypto.errors import DecryptionFailed
+from tzurot.crypto.errors import DecryptionFailed, KeyInactive
 from tzurot.personalities.errors import PersonalityNotFound
 from tzurot.personalities.model import Personality
 from tzurot.providers.errors import ProviderError
@@ -85,6 +85,17 @@ CATEGORIES: dict[str, Category] = {
         ephemeral=True,
         in_character=False,
     ),
+    "key_inactive": Category(
+        "Your {provider} API key is switched off because {provider} rejected it. Add a working "
+        "key with `/wallet set`, or check this one again with `/wallet test`.",
+        ephemeral=True,
+        in_character=False,
+    ),
+    "empty_message": Category(
+        "Your message to {personality} is empty. Write something for them to answer.",
+        ephemeral=True,
+        in_character=False,
+    ),
     "key_unreadable": Category(
         "Your saved {provider} API key could not be read. Please add it again with `/wallet set`.",
         ephemeral=True,
@@ -137,6 +148,8 @@ def category_of(exc: BaseException) -> str:
         return "unknown_personality"
     if isinstance(exc, DecryptionFailed):  # a stored key that no longer opens
         return "key_unreadable"
+    if isinstance(exc, KeyInactive):  # switched off after its provider rejected it
+        return "key_inactive"
     return "temporary" if is_retryable(exc) else "internal"
 
 
@@ -201,6 +214,8 @@ def reply_for(
         details["text"] = exc.text[:100]
         names = ", ".join(f"“{name}”" for name in exc.suggestions)
         details["suggestions"] = f" Did you mean {names}?" if names else ""
+    elif isinstance(exc, KeyInactive):
+        provider = exc.provider
     elif isinstance(exc, ProviderError):
         provider = exc.provider or provider
         if category == "bad_request" and exc.detail:

@@ -7,6 +7,7 @@ CryptoError
 │   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
 ├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
 ├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
+├── KeyInactive              the user's stored key is switched off (it failed at its provider)
 ├── KeyringStateError        `keys init` on an initialised keyring, `keys rotate` before init
 └── RotationIncomplete       some stored keys did not decrypt, so the old version stays readable
 
@@ -52,6 +53,18 @@ class TransitDecryptionFailed(CryptoError):
 
 class InvalidSecret(CryptoError):
     """A secret that cannot be protected as given (empty or too large)."""
+
+
+class KeyInactive(CryptoError):
+    """The user has a key for this provider, but it is switched off (the provider rejected it).
+
+    Callers must not quietly use another key instead (the operator's guest key): the user is
+    told, and a new key (/wallet set) or a passed check (/wallet test) switches it on again.
+    """
+
+    def __init__(self, provider: str):
+        self.provider = provider
+        super().__init__(f"the stored {provider} key is switched off")
 
 
 class KeyringStateError(CryptoError):

@@ -14,7 +14,7 @@ from datetime import datetime
 from psycopg.rows import tuple_row
 
 from tzurot.crypto.aead import EncryptedKey, decrypt_api_key, encrypt_api_key
-from tzurot.crypto.errors import InvalidSecret
+from tzurot.crypto.errors import InvalidSecret, KeyInactive
 from tzurot.crypto.master_key import MasterKeyring, active_version
 
 PROVIDERS = ("openai", "anthropic", "google", "openrouter", "elevenlabs")
@@ -84,10 +84,27 @@ def store_user_key(
     return StoredKey(provider=provider, key_hint=hint, key_version=version)
 
 
-def load_user_key(
+# Stamps and returns the active key; an inactive key comes back as one row of NULLs, so that a
+# caller can tell "switched off" from "none" in the same round trip. (user_id, provider) is
+# unique, so at most one row comes back; both halves read the same snapshot.
+_USE_KEY = """
+WITH used AS (
+    UPDATE user_api_keys SET last_used_at = now()
+    WHERE user_id = %(user_id)s AND provider = %(provider)s AND is_active
+    RETURNING iv, content, tag, key_version
+)
+SELECT iv, content, tag, key_version FROM used
+UNION ALL
+SELECT NULL, NULL, NULL, NULL FROM user_api_keys
+WHERE user_id = %(user_id)s AND provider = %(provider)s AND NOT is_active
+"""
+
+
+def use_user_key(
     conn, keyring: MasterKeyring, user_id: str | uuid.UUID, provider: str
 ) -> str | None:
-    """The user's active key for `provider`, or None; stamps last_used_at in the same statement.
+    """The user's active key for `provider` (last_used_at stamped in the same statement), None
+    when they have none, and KeyInactive when their key is switched off.
 
     Raises DecryptionFailed / MalformedCiphertext for a row that does not decrypt, and
     MasterKeyUnavailable when its master key version cannot be had (KMS outage: retryable).
@@ -96,19 +113,14 @@ def load_user_key(
     user_id, provider = canonical_user_id(user_id), _check_provider(provider)
     row = (
         conn.cursor(row_factory=tuple_row)
-        .execute(
-            """
-            UPDATE user_api_keys SET last_used_at = now()
-            WHERE user_id = %s AND provider = %s AND is_active
-            RETURNING iv, content, tag, key_version
-            """,
-            (user_id, provider),
-        )
+        .execute(_USE_KEY, {"user_id": user_id, "provider": provider})
         .fetchone()
     )
     if row is None:
         return None
     iv, content, tag, version = row
+    if version is None:
+        raise KeyInactive(provider)
     return decrypt_api_key(
         keyring.get(version),
         EncryptedKey(iv=iv, content=content, tag=tag),
@@ -116,6 +128,17 @@ def load_user_key(
         provider=provider,
         key_version=version,
     )
+
+
+def load_user_key(
+    conn, keyring: MasterKeyring, user_id: str | uuid.UUID, provider: str
+) -> str | None:
+    """The user's active key for `provider`, or None (no key, or a switched-off one); as
+    `use_user_key` otherwise."""
+    try:
+        return use_user_key(conn, keyring, user_id, provider)
+    except KeyInactive:
+        return None
 
 
 def deactivate(conn, user_id: str | uuid.UUID, provider: str) -> bool:

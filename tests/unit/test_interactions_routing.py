@@ -452,6 +452,17 @@ def test_timezone_autocomplete_needs_no_database(valid):
     assert not recorder.touched
 
 
+def test_autocomplete_leaves_out_values_longer_than_the_option_accepts(valid):
+    # The personality options take at most 80 characters; slugs may have up to 100.
+    fits, too_long = "a" * 80, "b" * 81
+    recorder = Recorder(names=[("Fits", fits), ("Too long", too_long), ("Longer", "c" * 120)])
+    status, body = call(recorder, autocomplete("chat", "personality="))
+    assert (status, valid(body)) == (
+        200,
+        {"type": 8, "data": {"choices": [{"name": "Fits", "value": fits}]}},
+    )
+
+
 def test_autocomplete_of_a_non_autocomplete_option_is_empty(valid):
     recorder = Recorder()
     assert call(recorder, autocomplete("chat", "message=hi")) == (

@@ -136,10 +136,13 @@ class InteractionEndpoint:
         option = command.option(path.subcommand, path.focused)
         typed = path.options.get(path.focused)
         query = typed if isinstance(typed, str) else ""
-        if option is not None and option.autocomplete == "personality":
-            return responses.autocomplete(self._personalities(query))
-        if option is not None and option.autocomplete == "timezone":
-            return responses.autocomplete(timezone_choices(query))
+        if option is None:
+            return responses.autocomplete([])
+        # A choice longer than the option accepts could not be submitted: it is left out.
+        if option.autocomplete == "personality":
+            return responses.autocomplete(self._personalities(query), option.max_length)
+        if option.autocomplete == "timezone":
+            return responses.autocomplete(timezone_choices(query), option.max_length)
         return responses.autocomplete([])
 
     def _command(self, interaction: Interaction) -> dict[str, Any]:

@@ -45,13 +45,17 @@ def message(content: str, *, ephemeral: bool = True) -> dict[str, Any]:
     return {"type": CHANNEL_MESSAGE_WITH_SOURCE, "data": data}
 
 
-def autocomplete(choices: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """At most 25 (label, value) choices, each cut to Discord's 100-character limits."""
+def autocomplete(
+    choices: Iterable[tuple[str, str]], max_value_length: int | None = None
+) -> dict[str, Any]:
+    """At most 25 (label, value) choices, labels cut to Discord's 100 characters. A value longer
+    than 100 characters, or than `max_value_length` (the option's own max_length), is left out."""
+    longest = min(MAX_CHOICE_LENGTH, max_value_length or MAX_CHOICE_LENGTH)
     result = []
     for label, value in choices:
         if len(result) == MAX_CHOICES:
             break
-        if not label or len(value) > MAX_CHOICE_LENGTH:
+        if not label or len(value) > longest:
             continue  # a value that cannot be sent whole would select something else
         result.append({"name": label[:MAX_CHOICE_LENGTH], "value": value})
     return {"type": APPLICATION_COMMAND_AUTOCOMPLETE_RESULT, "data": {"choices": result}}

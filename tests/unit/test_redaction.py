@@ -12,7 +12,7 @@ import time
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tzurot.logs import get_logger
@@ -128,6 +128,9 @@ def test_shaped_secret_glued_to_any_text(before, secret, after):
 )
 def test_contextual_secret_in_any_text(before, sep1, pair, sep2, after):
     text, secret = pair
+    # A generated password that is also part of its own line ("postgres" in "postgresql://")
+    # cannot be told apart from that part when counting.
+    assume(text.count(secret) == 1)
     out = redact_text(before + sep1 + text + sep2 + after)
     assert not leaked(secret, out, before + after + text.replace(secret, ""))
 
@@ -241,8 +244,38 @@ def raise_with(secret: str) -> None:
     raise ValueError(f"provider said: invalid key {secret}")
 
 
+# A key shape inside a token that has its own shape: the outer token must still go whole.
+KEY_INSIDE_A_TOKEN = st.one_of(
+    st.builds(
+        lambda user, ts, key: f"{b64(user.encode())}.{ts}.{key}",
+        snowflake,
+        chars(URLSAFE, 6, 6),
+        st.one_of(openai_key, elevenlabs_key, google_key),
+    ),
+    st.builds(
+        lambda a, key, c: f"eyJ{a}.eyJ{key}.{c}",
+        chars(URLSAFE, 10, 20),
+        openai_key,
+        chars(URLSAFE, 20, 40),
+    ),
+    st.builds(
+        lambda app, key, rest: b64(f"interaction:{app}:".encode()) + key + "+/" + rest,
+        snowflake,
+        openai_key,
+        chars(ALNUM, 20, 40),
+    ),
+)
+
+
+@PROPERTY
+@given(before=st.sampled_from(["", " ", "key ", "x"]), secret=KEY_INSIDE_A_TOKEN)
+def test_a_key_shape_inside_a_token_does_not_split_it(before, secret):
+    assert redact_text(f"{before}{secret} done") == f"{before}{REDACTED} done"
+
+
 @PROPERTY
 @given(secret=SHAPED)
+@example(secret="MTAwMDAwMDAwMDAwMDAwMDA.000000.00000sk-0000000000000000000")  # found by hypothesis
 def test_exception_objects_are_redacted(secret):
     try:
         raise_with(secret)

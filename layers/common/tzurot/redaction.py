@@ -68,8 +68,10 @@ def _whole(match: re.Match[str]) -> str:
 
 
 # Separate passes, each starting with something cheap to find: measurably faster in CPython's
-# engine than one alternation tried at every position. Order matters only for readability of
-# the output (a header's scheme is kept before the bearer pass sees it).
+# engine than one alternation tried at every position. Order matters: a header's scheme is kept
+# before the bearer pass sees it, and the tokens that can CONTAIN a key shape (bot tokens, JWTs,
+# interaction tokens: `…sk-…` may occur inside them) go before the key shapes, or removing the
+# inner `sk-…` would break the outer shape and leave the rest of the token in the line.
 _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
     # scheme://user:PASSWORD@host (userinfo can hold no '/', '?' or '#'). Up to the LAST '@'
     # before the host: a password with an unescaped '@' (`p@ss`) is removed whole.
@@ -93,10 +95,10 @@ _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
         _named_value,
     ),
     (re.compile(r"(?P<pre>[Bb][Ee][Aa][Rr][Ee][Rr]\s+)[A-Za-z0-9._~+/=\-]+"), _keep_prefix),
-    # provider keys by shape
+    # Discord bot token: base64(snowflake) starts with M, N or O; then timestamp and hmac
     (
         re.compile(
-            rf"sk-[{_TOKEN_CHARS}]{{16,}}|sk_[A-Za-z0-9]{{16,}}|AIza[{_TOKEN_CHARS}]{{30,}}"
+            rf"[MNO][{_TOKEN_CHARS}]{{20,30}}\.[{_TOKEN_CHARS}]{{4,8}}\.[{_TOKEN_CHARS}]{{20,}}"
         ),
         _whole,
     ),
@@ -105,15 +107,15 @@ _PASSES: tuple[tuple[re.Pattern[str], object], ...] = (
         re.compile(rf"eyJ[{_TOKEN_CHARS}]{{5,}}\.eyJ[{_TOKEN_CHARS}]{{5,}}\.[{_TOKEN_CHARS}]*"),
         _whole,
     ),
-    # Discord bot token: base64(snowflake) starts with M, N or O; then timestamp and hmac
+    # interaction token: base64("interaction:...")
+    (re.compile(r"aW50ZXJhY3Rpb246[A-Za-z0-9_\-+/=.]*"), _whole),
+    # provider keys by shape
     (
         re.compile(
-            rf"[MNO][{_TOKEN_CHARS}]{{20,30}}\.[{_TOKEN_CHARS}]{{4,8}}\.[{_TOKEN_CHARS}]{{20,}}"
+            rf"sk-[{_TOKEN_CHARS}]{{16,}}|sk_[A-Za-z0-9]{{16,}}|AIza[{_TOKEN_CHARS}]{{30,}}"
         ),
         _whole,
     ),
-    # interaction token: base64("interaction:...")
-    (re.compile(r"aW50ZXJhY3Rpb246[A-Za-z0-9_\-+/=.]*"), _whole),
     # any opaque run long enough to be a token we have no shape for
     (re.compile(rf"(?<![{_TOKEN_CHARS}])[{_TOKEN_CHARS}]{{150,}}"), _whole),
 )

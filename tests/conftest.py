@@ -8,6 +8,7 @@ asks for `db_url` gets a fresh copy of it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -61,7 +62,30 @@ def pg_admin_url() -> Iterator[str]:
     from tzurot.db import embedded
 
     server = embedded.start(embedded.STATE_DIR / "pgdata-test")
-    yield server.get_uri("postgres")
+    admin_url = server.get_uri("postgres")
+    _drop_leftovers(admin_url)
+    yield admin_url
+
+
+def _drop_leftovers(admin_url: str) -> None:
+    """Drop the databases of test runs that were killed before their teardown (named
+    tzt_<pid>_...; that process is gone). Only on the embedded server: the pids of another
+    machine's runs on a shared DATABASE_URL server mean nothing here."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")]
+        for name in names:
+            parts = name.split("_")
+            if len(parts) < 3 or parts[0] != "tzt" or not parts[1].isdigit():
+                continue
+            try:
+                os.kill(int(parts[1]), 0)
+                continue  # that run is still going
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            with contextlib.suppress(psycopg.Error):  # another worker dropped it first
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class DatabaseFactory:

@@ -8,12 +8,14 @@ Each `tzurot` here is a subprocess with its own TZUROT_STATE_DIR, never the deve
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,7 @@ def postmaster(state_dir: Path) -> int | None:
     """The running server's pid from its postmaster.pid (gone once it has shut down)."""
     try:
         return int((state_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
@@ -71,10 +73,13 @@ class Holder:
             env=_env(state_dir),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         line = self.process.stdout.readline()
-        assert line.strip().isdigit(), f"holder did not start: {line!r}"
+        if not line.strip().isdigit():
+            self.process.kill()
+            pytest.fail(f"holder did not start: {line!r} {self.process.stderr.read()[-2000:]}")
         self.server_pid = int(line)
 
     def release(self) -> None:
@@ -86,14 +91,34 @@ class Holder:
         self.process.wait(timeout=60)
 
 
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    """A folder of our own (pytest's tmp_path may be pruned by a concurrent pytest run, which
+    would pull the data folder from under the server)."""
+    folder = Path(tempfile.mkdtemp(prefix="tzurot-embedded-"))
+    try:
+        yield folder
+    finally:
+        pid = postmaster(folder)
+        if pid is not None:  # a failed test left it running: stop it (fast shutdown)
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 30
+            while postmaster(folder) is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def state_dir(tmp_path_factory) -> Iterator[Path]:
-    state = tmp_path_factory.mktemp("state")
-    yield state
-    pid = postmaster(state)
-    if pid is not None:  # a failed test left it running: stop it (fast shutdown)
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGINT)
+def state_dir() -> Iterator[Path]:
+    with _scratch() as folder:
+        yield folder
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    with _scratch() as folder:
+        yield folder
 
 
 def test_cli_starts_reuses_and_stops_the_embedded_server(state_dir: Path):
@@ -135,19 +160,40 @@ def test_a_killed_holder_does_not_keep_the_server_running_forever(state_dir: Pat
     assert _holders(state_dir) == "[]"
 
 
-def test_database_url_is_used_instead_of_the_embedded_server(db_url, tmp_path: Path):
-    status = tzurot(tmp_path, "db", "status", DATABASE_URL=db_url)
+def test_database_url_is_used_instead_of_the_embedded_server(db_url, scratch: Path):
+    status = tzurot(scratch, "db", "status", DATABASE_URL=db_url)
     assert (status.returncode, status.stderr) == (0, "")
     assert _status(status.stdout) == STATUS_APPLIED
-    assert list(tmp_path.iterdir()) == []  # no embedded data folder was made
+    assert list(scratch.iterdir()) == []  # no embedded data folder was made
 
 
-def test_a_folder_it_cannot_start_in_is_one_line(tmp_path: Path):
-    (tmp_path / "pgdata").write_text("not a data folder")
-    status = tzurot(tmp_path, "personality", "list")
+def test_a_folder_it_cannot_start_in_is_one_line(scratch: Path):
+    pgdata = scratch / "pgdata"
+    pgdata.write_text("not a data folder")
+    status = tzurot(scratch, "personality", "list")
     assert (status.returncode, status.stdout) == (1, "")
-    pgdata = tmp_path / "pgdata"
     assert status.stderr == (
         f"tzurot: error: embedded PostgreSQL did not start in {pgdata} "
         f"(CalledProcessError; its log: {pgdata / 'log'})\n"
     )
+
+
+def test_databases_of_killed_test_runs_are_dropped(pg_admin_url: str, db_factory):
+    """tests/conftest.py drops tzt_<pid>_... databases whose run is gone (embedded server only)."""
+    import psycopg
+
+    from tests.conftest import _drop_leftovers
+
+    if os.environ.get("DATABASE_URL", "").strip():
+        pytest.skip("only on the embedded test server (a shared server's pids are not ours)")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    leftover = f"tzt_{gone.pid}_gw9_leftover"
+    ours = db_factory.create()  # this run's: kept
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {leftover}")
+    _drop_leftovers(pg_admin_url)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        names = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+    assert leftover not in names
+    assert ours.rsplit("dbname=", 1)[1].split()[0] in names

@@ -145,6 +145,15 @@ def test_birthday_round_trips(day):
          "x.json: engine_model: must be a string of at most 255 characters"),
         ({**MINIMAL, "voice_id": "v" * 101},
          "x.json: voice_id: must be a string of at most 100 characters"),
+        # PostgreSQL text and jsonb cannot hold U+0000: refused before the database sees it
+        ({**MINIMAL, "name": "Ny\x00x"},
+         "x.json: name: contains a NUL character (\\u0000), which cannot be stored"),
+        ({**MINIMAL, "aliases": ["ok", "n\x00"]},
+         "x.json: aliases.1: contains a NUL character (\\u0000), which cannot be stored"),
+        ({**MINIMAL, "extra": {"deep": ["\x00"]}},
+         "x.json: extra.deep.0: contains a NUL character (\\u0000), which cannot be stored"),
+        ({**MINIMAL, "k\x00": 1},
+         "x.json: k\\u0000: contains a NUL character (\\u0000), which cannot be stored"),
     ],
 )  # fmt: skip
 def test_validation_messages(data, message):

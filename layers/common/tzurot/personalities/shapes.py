@@ -264,10 +264,36 @@ def _field_of(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) if loc else "(object)"
 
 
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """Where a string (or key) holds U+0000, which PostgreSQL text and jsonb cannot store."""
+    if isinstance(value, str):
+        return (path or "(object)") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key).replace("\x00", "\\u0000")  # the message shows it, not the byte
+            where = f"{path}.{name}" if path else name
+            if "\x00" in str(key):
+                return where
+            found = _nul_at(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_at(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
 def validate(data: Any, source: str) -> ShapesExport:
     """Validate one decoded JSON value; raise ExportInvalid naming the source and field."""
     if not isinstance(data, dict):
         raise ExportInvalid(source, "must be a JSON object (a shapes.inc personality)")
+    nul = _nul_at(data)
+    if nul:
+        raise ExportInvalid(
+            source, "contains a NUL character (\\u0000), which cannot be stored", nul
+        )
     try:
         export = ShapesExport.model_validate(data)
     except ValidationError as exc:

@@ -358,7 +358,7 @@ def test_unreadable_files_fail_naming_the_file(db, tmp_path, content, message):
         ({"aliases": ["Lil", "lil"]}, "aliases", 'lists "lil" more than once'),
         ({"avatar": "not a url"}, "avatar", "must be an http(s) URL"),
         ({"username": "has space"}, "username",
-         "must be a slug without spaces, at most 100 characters"),
+         "must be a slug without spaces, at most 80 characters"),
         ({"voice_stability": 1.2}, "voice_stability", "must be a number between 0 and 1"),
         ({"voice_enabled": True, "voice_id": None}, "voice_id",
          "is required when voice_enabled is true"),

@@ -139,8 +139,8 @@ def test_birthday_round_trips(day):
         ({**MINIMAL, "ltm_max_retrieved_summaries": 2**31},
          "x.json: ltm_max_retrieved_summaries: must be a whole number between 0 and 2147483647"),
         ({**MINIMAL, "name": None}, "x.json: name: is required"),
-        ({**MINIMAL, "username": "x" * 101},
-         "x.json: username: must be a slug without spaces, at most 100 characters"),
+        ({**MINIMAL, "username": "x" * 81},
+         "x.json: username: must be a slug without spaces, at most 80 characters"),
         ({**MINIMAL, "engine_model": "m" * 256},
          "x.json: engine_model: must be a string of at most 255 characters"),
         ({**MINIMAL, "voice_id": "v" * 101},
@@ -186,3 +186,21 @@ def test_repository_stays_import_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_importable_slugs_fit_every_personality_option():
+    from tzurot.discord.definitions import command_payloads
+    from tzurot.personalities.model import SLUG_MAX_LENGTH
+
+    def options(items):
+        for item in items:
+            yield item
+            yield from options(item.get("options", []))
+
+    limits = {
+        option["max_length"]
+        for command in command_payloads()
+        for option in options(command.get("options", []))
+        if option.get("autocomplete") and option["name"] == "personality"
+    }
+    assert limits == {SLUG_MAX_LENGTH}

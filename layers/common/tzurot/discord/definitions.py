@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tzurot.personalities.model import SLUG_MAX_LENGTH
+
 # Discord's application command option types (the subset this app uses).
 SUB_COMMAND = 1
 STRING = 3
@@ -127,7 +129,13 @@ def _choices(values: tuple[str, ...] | dict[str, str]) -> tuple[tuple[str, str],
 def _personality(
     required: bool, description: str = "personality (name or alias)", name: str = "personality"
 ) -> Option:
-    return Option(name, description, required=required, autocomplete="personality", max_length=80)
+    return Option(
+        name,
+        description,
+        required=required,
+        autocomplete="personality",
+        max_length=SLUG_MAX_LENGTH,
+    )
 
 
 def _provider(description: str, providers: tuple[str, ...] = tuple(PROVIDERS)) -> Option:

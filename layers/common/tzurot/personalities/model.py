@@ -12,6 +12,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+# A slug is what the `personality` options of the slash commands submit, and those options
+# cap their value at 80 characters (the /config edit-advanced form carries it in a custom_id,
+# which Discord limits to 100 with our prefix). The importer refuses longer slugs.
+SLUG_MAX_LENGTH = 80
+
 
 @dataclass(frozen=True)
 class Birthday:

@@ -23,11 +23,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from tzurot.personalities.errors import ExportInvalid
-from tzurot.personalities.model import Birthday
+from tzurot.personalities.model import SLUG_MAX_LENGTH, Birthday
 from tzurot.personalities.repository import ALIAS_MAX_LENGTH
 
-# The slug is an autocomplete choice value, which Discord caps at 100 characters.
-SLUG_MAX_LENGTH = 100
 _SLUG = re.compile(r"^\S+$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

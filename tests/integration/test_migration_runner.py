@@ -140,3 +140,29 @@ def _waiting_for_advisory_lock(conn: psycopg.Connection) -> bool:
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
         "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
     ).fetchone()[0]
+
+
+def test_status_flags_a_migration_edited_after_it_was_applied(empty_db_url):
+    original = discover()
+    with psycopg.connect(empty_db_url) as conn:
+        Migrator(conn, original).migrate()
+        edited = [
+            Migration(m.version, m.name, m.up_sql + "\n-- edited", m.down_sql)
+            if m.version == 2
+            else m
+            for m in original
+        ]
+        changed = {s.migration.version: s.changed for s in Migrator(conn, edited).status()}
+    assert changed[2] is True
+    assert not any(flag for version, flag in changed.items() if version != 2)
+
+
+def test_status_does_not_flag_an_adopted_legacy_migration(empty_db_url):
+    legacy = discover()[0]
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        conn.execute(legacy.up_sql)
+    with psycopg.connect(empty_db_url) as conn:
+        migrator = Migrator(conn)
+        migrator.adopt_legacy()
+        first = migrator.status()[0]
+    assert first.applied_at is not None and first.changed is False

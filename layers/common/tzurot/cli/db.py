@@ -63,6 +63,8 @@ def run_status(args: argparse.Namespace) -> int:
         rows = Migrator(conn).status()
     for row in rows:
         state = f"applied {row.applied_at:%Y-%m-%d %H:%M:%S}" if row.applied_at else "pending"
+        if row.changed:
+            state += " (file changed since it was applied)"
         print(f"{row.migration.label:40} {state}")
     return 0
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
 from tzurot.providers.errors import (
     BadRequest,
@@ -17,7 +15,7 @@ from tzurot.providers.errors import (
     QuotaExhausted,
     RateLimited,
 )
-from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderHTTP, put
+from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderClient, put
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens; this is its documented example value
@@ -37,20 +35,12 @@ _ERROR_TYPES: dict[str, type[ProviderError]] = {
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
 
-class AnthropicProvider(TextProvider):
+class AnthropicProvider(ProviderClient, TextProvider):
     name = "anthropic"
     label = "Anthropic"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: httpx.Timeout | float | None = None,
-        client: httpx.Client | None = None,
-    ):
-        self.http = ProviderHTTP(
-            self.label, base_url, parse_error=parse_error, timeout=timeout, client=client
-        )
+    def parse_error(self, status: int, body: Any) -> ErrorInfo:
+        return parse_error(status, body)
 
     @staticmethod
     def headers(api_key: str) -> dict[str, str]:

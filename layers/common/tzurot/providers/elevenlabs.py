@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tzurot.providers.errors import (
     InvalidKey,
     MissingPermissions,
@@ -34,7 +32,7 @@ from tzurot.providers.errors import (
     QuotaExhausted,
     RateLimited,
 )
-from tzurot.providers.http import CHECK_TIMEOUT, ErrorInfo, ProviderHTTP
+from tzurot.providers.http import CHECK_TIMEOUT, ErrorInfo, ProviderClient
 
 # A premade voice (the OpenAPI file's example). The probe's body fails validation before any
 # voice is looked up, so this only has to be a well-formed id.
@@ -53,20 +51,12 @@ _STATUSES: dict[str, type[ProviderError]] = {
 }
 
 
-class ElevenLabsClient:
+class ElevenLabsClient(ProviderClient):
     name = "elevenlabs"
     label = "ElevenLabs"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: httpx.Timeout | float | None = None,
-        client: httpx.Client | None = None,
-    ):
-        self.http = ProviderHTTP(
-            self.label, base_url, parse_error=parse_error, timeout=timeout, client=client
-        )
+    def parse_error(self, status: int, body: Any) -> ErrorInfo:
+        return parse_error(status, body)
 
     @staticmethod
     def headers(api_key: str) -> dict[str, str]:

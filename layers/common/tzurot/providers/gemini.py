@@ -12,8 +12,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from tzurot.providers.base import (
     ChatRequest,
     ChatResult,
@@ -40,7 +38,7 @@ from tzurot.providers.http import (
     CHECK_TIMEOUT,
     IMAGE_TIMEOUT,
     ErrorInfo,
-    ProviderHTTP,
+    ProviderClient,
     put,
     scrub,
 )
@@ -71,20 +69,12 @@ HARM_CATEGORIES = (
 )
 
 
-class GeminiProvider(TextProvider, ImageProvider):
+class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
     name = "google"
     label = "Google Gemini"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: httpx.Timeout | float | None = None,
-        client: httpx.Client | None = None,
-    ):
-        self.http = ProviderHTTP(
-            self.label, base_url, parse_error=parse_error, timeout=timeout, client=client
-        )
+    def parse_error(self, status: int, body: Any) -> ErrorInfo:
+        return parse_error(status, body)
 
     @staticmethod
     def headers(api_key: str) -> dict[str, str]:

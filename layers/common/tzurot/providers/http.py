@@ -145,6 +145,27 @@ def _json(response: httpx.Response) -> Any:
         return _NOT_JSON
 
 
+class ProviderClient:
+    """What every provider client shares: a label for messages and one ProviderHTTP, whose
+    error reading is the client's own `parse_error`."""
+
+    label: str
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        client: httpx.Client | None = None,
+    ):
+        self.http = ProviderHTTP(
+            self.label, base_url, parse_error=self.parse_error, timeout=timeout, client=client
+        )
+
+    def parse_error(self, status: int, body: Any) -> ErrorInfo:
+        raise NotImplementedError
+
+
 class ProviderHTTP:
     """One provider's base URL, timeouts and error reading, over the shared client."""
 

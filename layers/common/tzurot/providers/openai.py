@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import httpx
-
 from tzurot.providers.base import (
     ChatRequest,
     ChatResult,
@@ -35,7 +33,7 @@ from tzurot.providers.http import (
     CHECK_TIMEOUT,
     IMAGE_TIMEOUT,
     ErrorInfo,
-    ProviderHTTP,
+    ProviderClient,
     put,
     scrub,
 )
@@ -43,19 +41,8 @@ from tzurot.providers.http import (
 _FINISH = {"stop": "stop", "length": "length"}
 
 
-class OpenAICompatible(TextProvider):
+class OpenAICompatible(ProviderClient, TextProvider):
     label: ClassVar[str]
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: httpx.Timeout | float | None = None,
-        client: httpx.Client | None = None,
-    ):
-        self.http = ProviderHTTP(
-            self.label, base_url, parse_error=self.parse_error, timeout=timeout, client=client
-        )
 
     # -- request -------------------------------------------------------------------------------
 

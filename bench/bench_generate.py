@@ -10,7 +10,9 @@ name resolution, the user/config/history/usage read, key decryption, prompt buil
 and response mapping, the atomic write and the reply payloads. Reported per job: the median
 time, database round trips (counted by a loopback proxy between the worker and PostgreSQL: a
 round trip is each time the worker sends after the server answered), statements (counted by a
-connection wrapper) and KMS calls (botocore hooks on the keyring's client; moto in process).
+connection wrapper) and KMS calls (botocore hooks on the keyring's client, which also unwraps the
+jobs' token key; moto in process). Every job carries its interaction token sealed, as one
+interactions container seals them (tzurot.crypto.job_token).
 
 Quota check: `tzurot.usage.limits.check_quota` with 1M rows in usage_logs (10,000 users over 30
 days, one heavy user with 100,000 rows today), next to a bare `SELECT 1` and to summing the
@@ -192,15 +194,20 @@ def discord_transport(calls: list[str]) -> httpx.MockTransport:
 # --- worker overhead ----------------------------------------------------------------------------
 
 
-def job_event(number: int) -> dict:
+def job_event(number: int, token_key) -> dict:
+    """A warm /chat job as one interactions container (`token_key`) would have queued it."""
+    from tzurot.crypto.job_token import seal_token
     from tzurot.dev.simulator import snowflake
     from tzurot.dev.workers import sqs_event
     from tzurot.jobs.model import Job
 
+    interaction_id = snowflake()
     job = Job(
         queue="generate",
-        interaction_id=snowflake(),
-        interaction_token=f"bench-token-{uuid.uuid4().hex}",
+        interaction_id=interaction_id,
+        token_sealed=seal_token(
+            token_key, f"bench-token-{uuid.uuid4().hex}", interaction_id=interaction_id
+        ),
         application_id=APP_ID,
         user_id=DISCORD_USER,
         username="bench-user",
@@ -225,6 +232,7 @@ def worker_overhead(url: str, jobs: int) -> dict:
     from tests.e2e.chat_stack import seed_personalities
     from tzurot.commands.registry import GENERATE_HANDLERS
     from tzurot.config import Settings
+    from tzurot.crypto.job_token import forget_token_keys, new_token_key
     from tzurot.crypto.key_store import store_user_key
     from tzurot.crypto.master_key import MasterKeyring, forget_unwrapped_keys, init_master_key
     from tzurot.discord.rest import DiscordRest
@@ -248,7 +256,9 @@ def worker_overhead(url: str, jobs: int) -> dict:
             (DISCORD_USER,),
         ).fetchone()[0]
         store_user_key(setup, MasterKeyring(setup, kms), user_id, "openai", KEY)
+        token_key = new_token_key(kms, key_id)  # what an interactions container makes once
         forget_unwrapped_keys()  # the worker's container starts cold
+        forget_token_keys()
 
         kms_calls: list[str] = []
         worker_kms = boto3.client("kms")
@@ -276,7 +286,7 @@ def worker_overhead(url: str, jobs: int) -> dict:
 
         def run_one(number: int) -> tuple[float, int, int, int, float]:
             conn = current[0]
-            event = job_event(number)
+            event = job_event(number, token_key)
             turns, statements, kms_before = proxy.turns, conn.statements, len(kms_calls)
             waited = conn.seconds
             start = time.perf_counter()
@@ -488,7 +498,8 @@ def main() -> None:
     )
     print(f"worker: statements per warm job            {w['statements']:8.0f}")
     print(f"worker: KMS calls, all warm jobs together  {w['kms_warm']:8d}   (target 0)")
-    print(f"worker: KMS calls, first (cold) job        {w['kms_cold']:8d}")
+    print(f"worker: KMS calls, first (cold) job        {w['kms_cold']:8d}   "
+          "(token key + master key)")  # fmt: skip
     print(f"worker: round trips, first (cold) job      {w['cold_round_trips']:8d}")
     print(f"worker: one SELECT 1 round trip            {w['select1'] * ms:8.3f} ms")
     print(f"quota:  usage_logs rows                    {q['rows']:8d}   "

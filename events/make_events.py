@@ -8,8 +8,13 @@ public key to configure is `DEV_PUBLIC_KEY` (events/env.json sets it). The commi
 carry a fixed timestamp, 2026-01-01T00:00:00Z, so that they are reproducible; the interactions
 function refuses them as stale (older than 5 minutes) by design. `--fresh` signs the same
 bodies with the current time, which the function accepts for 5 minutes. The SQS samples hold
-exactly the jobs the interactions function enqueues for the /chat and /imagine samples; their
+the jobs the interactions function enqueues for the /chat and /imagine samples; their
 interaction is from the fixed time, so a worker drops them as older than the 15-minute token.
+
+The jobs carry their interaction tokens sealed (tzurot.crypto.job_token) with a published
+SAMPLE token key that no KMS key wraps, and a nonce derived from the interaction id, so that the
+samples are reproducible; a worker refuses such a token. `--fresh DIR --kms-key-id KEY` wraps a
+fresh token key with that KMS key instead (AWS credentials needed), for a worker to process.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
+from tzurot.crypto.job_token import TokenKey, new_token_key, seal_token
 from tzurot.dev.keys import public_key_hex, sign
 from tzurot.discord.interaction import Interaction
 from tzurot.jobs.model import Job
@@ -36,6 +42,11 @@ DEV_SEED = hashlib.sha256(b"tzurot events/ dev-only signing key; never a real ap
 DEV_KEY = SigningKey(DEV_SEED)
 DEV_PUBLIC_KEY = public_key_hex(DEV_KEY)
 FIXED_TIMESTAMP = 1_767_225_600  # 2026-01-01T00:00:00Z
+# SAMPLE ONLY: a published token key, and a "wrapped" blob no KMS key made (it unwraps nowhere).
+SAMPLE_TOKEN_KEY = TokenKey(
+    key=hashlib.sha256(b"tzurot events/ sample job-token key; never a real one").digest(),
+    wrapped=b"sample job-token key: not wrapped by any KMS key",
+)
 
 APPLICATION_ID = "1000000000000000001"
 GUILD_ID = "1100000000000000001"
@@ -169,12 +180,19 @@ def sqs_event(job: Job, queue: str, timestamp: int) -> dict[str, Any]:
     }
 
 
-def build(timestamp: int = FIXED_TIMESTAMP) -> dict[str, dict[str, Any]]:
+def build(
+    timestamp: int = FIXED_TIMESTAMP, token_key: TokenKey = SAMPLE_TOKEN_KEY
+) -> dict[str, dict[str, Any]]:
     """Every sample event, by file stem."""
     bodies = interactions(timestamp)
     events = {name: function_url_event(body, timestamp) for name, body in bodies.items()}
     for sample, queue in (("chat", "GenerateQueue"), ("imagine", "ImageQueue")):
-        job = Job.from_interaction(Interaction.model_validate(bodies[f"interactions-{sample}"]))
+        interaction = Interaction.model_validate(bodies[f"interactions-{sample}"])
+        nonce = hashlib.sha256(f"nonce/{interaction.id}".encode()).digest()[:24]
+        sealed = seal_token(
+            token_key, interaction.token, interaction_id=interaction.id, nonce=nonce
+        )
+        job = Job.from_interaction(interaction, token_sealed=sealed)
         events[f"sqs-{job.queue}"] = sqs_event(job, queue, timestamp)
     return events
 
@@ -205,10 +223,24 @@ def write(directory: Path, events: dict[str, dict[str, Any]]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", type=Path, metavar="DIR", help="sign with the current time")
+    parser.add_argument(
+        "--kms-key-id", metavar="KEY", help="with --fresh: wrap the jobs' token key with this key"
+    )
     args = parser.parse_args(argv)
+    if args.kms_key_id and not args.fresh:
+        parser.error("--kms-key-id needs --fresh (the committed samples use the sample key)")
     directory, timestamp = (args.fresh, int(time.time())) if args.fresh else (HERE, FIXED_TIMESTAMP)
+    token_key = SAMPLE_TOKEN_KEY
+    if args.kms_key_id:
+        from tzurot.crypto.kms import kms_client
+        from tzurot.errors import TzurotError
+
+        try:
+            token_key = new_token_key(kms_client(), args.kms_key_id)
+        except TzurotError as exc:
+            parser.exit(1, f"make_events.py: error: {exc}\n")
     try:
-        written = write(directory, build(timestamp))
+        written = write(directory, build(timestamp, token_key))
     except OSError as exc:
         parser.exit(1, f"make_events.py: error: cannot write to {directory}: {exc.strerror}\n")
     for path in written:

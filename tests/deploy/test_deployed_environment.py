@@ -2,8 +2,9 @@
 (secrets as references only, never as values), the events/ samples, a real database and moto.
 
     interactions  autocomplete sample  -> database URL read from Secrets Manager -> choices
-                  /chat sample         -> the job on SQS is events/sqs-generate.json's body
-    generate      that SQS sample      -> database URL, bot token and guest key read from
+                  /chat sample         -> the job on SQS is events/sqs-generate.json's (its sealed
+                                          token aside)
+    generate      that SQS job         -> database URL, bot token and guest key read from
                                           Secrets Manager -> fake OpenRouter -> fake Discord
     migrate       {"command": "db status"} with the database URL in SSM Parameter Store
 
@@ -13,6 +14,7 @@ through tzurot.secrets would fail here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -30,6 +32,7 @@ from tzurot import secrets
 from tzurot.db import connection
 from tzurot.db.migrations import discover
 from tzurot.discord import endpoint
+from tzurot.jobs.model import Job
 
 # The template's conditions for a stack with every optional secret set, in Secrets Manager.
 SECRETS_MANAGER = {
@@ -154,7 +157,18 @@ def test_interactions_and_generate_run_on_secrets_from_secrets_manager(deployed,
     assert (deferred["statusCode"], json.loads(deferred["body"])) == (200, {"type": 5})
     (queued,) = rig.receive()
     sample = events["sqs-generate"]
-    assert queued["Body"] == sample["Records"][0]["body"]
+    # The sample's job, but for the sealed token: the function's token key (wrapped by the
+    # stack's KMS key) and nonce are its own; the sample's key is a published one no KMS key
+    # wraps. So the worker gets the sample record with the body that was really queued.
+    exclude = {"token_sealed"}
+    assert Job.from_message(queued["Body"]).model_dump(exclude=exclude) == Job.from_message(
+        sample["Records"][0]["body"]
+    ).model_dump(exclude=exclude)
+    record = {
+        **sample["Records"][0],
+        "body": queued["Body"],
+        "md5OfBody": hashlib.md5(queued["Body"].encode()).hexdigest(),
+    }
 
     # A new container of the generate function: references for all three secrets.
     _unset_with_teardown(monkeypatch, SECRET_VALUES)
@@ -163,7 +177,7 @@ def test_interactions_and_generate_run_on_secrets_from_secrets_manager(deployed,
     fake = rig.provider("openrouter")
     fake.queue_reply(text="I am Lilith, and you are a guest here.", tokens_in=40, tokens_out=9)
 
-    assert load_app("generate").handler(sample, None) == {"batchItemFailures": []}
+    assert load_app("generate").handler({"Records": [record]}, None) == {"batchItemFailures": []}
 
     # The guest key came from Secrets Manager and went to the provider.
     assert fake.last_request.headers["authorization"] == f"Bearer {GUEST_KEY}"

@@ -15,6 +15,7 @@ from tests.deploy import template as tpl
 from tests.deploy.handlers import load_app
 from tzurot import secrets
 from tzurot.config import Settings
+from tzurot.crypto import job_token
 from tzurot.crypto.master_key import WRAP_CONTEXT
 from tzurot.crypto.transit import TRANSIT_CONTEXT_KEYS, TRANSIT_PURPOSE
 
@@ -141,12 +142,16 @@ def _kms_statements(template, function_name, conditions):
     ]
 
 
-def test_interactions_may_only_encrypt_under_the_transit_context(template, scenarios):
+def test_interactions_may_only_encrypt_under_the_transit_and_job_token_contexts(
+    template, scenarios
+):
+    assert job_token.CONTEXT == {"purpose": job_token.PURPOSE}
     for conditions in scenarios:
-        (statement,) = _kms_statements(template, "InteractionsFunction", conditions)
-        assert statement["Action"] == "kms:Encrypt"
-        assert statement["Resource"] == {"Fn::GetAtt": ["AppKey", "Arn"]}
-        condition = statement["Condition"]
+        transit, token = _kms_statements(template, "InteractionsFunction", conditions)
+        for statement in (transit, token):
+            assert statement["Action"] == "kms:Encrypt"
+            assert statement["Resource"] == {"Fn::GetAtt": ["AppKey", "Arn"]}
+        condition = transit["Condition"]
         assert condition["StringEquals"] == {"kms:EncryptionContext:purpose": TRANSIT_PURPOSE}
         assert condition["ForAllValues:StringEquals"] == {
             "kms:EncryptionContextKeys": list(TRANSIT_CONTEXT_KEYS)
@@ -154,13 +159,27 @@ def test_interactions_may_only_encrypt_under_the_transit_context(template, scena
         required = {f"kms:EncryptionContext:{key}" for key in TRANSIT_CONTEXT_KEYS}
         assert set(condition["Null"]) | {"kms:EncryptionContext:purpose"} == required
         assert set(condition["Null"].values()) == {"false"}
+        # The job-token key: the purpose and nothing else in the context.
+        assert token["Sid"] == "SealJobTokens"
+        assert token["Condition"] == {
+            "StringEquals": {"kms:EncryptionContext:purpose": job_token.PURPOSE},
+            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(job_token.CONTEXT)},
+        }
 
 
 @pytest.mark.parametrize(
     ("name", "actions", "purposes"),
     [
-        ("GenerateFunction", "kms:Decrypt", [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE]),
-        ("ImageFunction", "kms:Decrypt", [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE]),
+        (
+            "GenerateFunction",
+            "kms:Decrypt",
+            [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE, job_token.PURPOSE],
+        ),
+        (
+            "ImageFunction",
+            "kms:Decrypt",
+            [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE, job_token.PURPOSE],
+        ),
         ("MigrateFunction", ["kms:GenerateDataKey", "kms:Decrypt"], WRAP_CONTEXT["purpose"]),
     ],
 )
@@ -182,7 +201,7 @@ def test_key_policy_denies_the_interactions_role_everything_but_encrypt(template
     assert key["DeletionPolicy"] == "Retain"
     assert key["UpdateReplacePolicy"] == "Retain"
     assert key["Properties"]["EnableKeyRotation"] is True
-    allow, deny = key["Properties"]["KeyPolicy"]["Statement"]
+    allow, deny, deny_purposes = key["Properties"]["KeyPolicy"]["Statement"]
     assert allow["Principal"] == {
         "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
     }
@@ -196,6 +215,21 @@ def test_key_policy_denies_the_interactions_role_everything_but_encrypt(template
                 "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role" + path + "*"
             }
         }
+    }
+    # Its Encrypt, too, only under the purposes its code uses (no purpose at all is denied:
+    # StringNotEquals holds for a missing key).
+    assert deny_purposes == {
+        "Sid": "InteractionsRoleEncryptsOnlyItsPurposes",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:Encrypt",
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": deny["Condition"]["ArnLike"],
+            "StringNotEquals": {
+                "kms:EncryptionContext:purpose": [TRANSIT_PURPOSE, job_token.PURPOSE]
+            },
+        },
     }
     # No other role shares that path prefix.
     for name in tpl.FUNCTIONS[1:]:

@@ -138,6 +138,8 @@ class ChatStack:
     user_id: str  # users.id of the default Discord user (GUILD identity)
     personality_ids: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None  # the worker's clock; None: real time
+    # Interaction tokens of everything posted so far: no SQS body may contain one.
+    sent_tokens: list[str] = field(default_factory=list)
 
     @property
     def discord(self) -> FakeDiscord:
@@ -166,6 +168,7 @@ class ChatStack:
     def interact(self, personality: str, message: str, who=GUILD) -> dict:
         """POST a signed /chat to the interactions handler; returns the interaction sent."""
         payload = command("chat", f"personality={personality}", f"message={message}", who=who)
+        self.sent_tokens.append(payload["token"])
         headers, body = signed(payload)
         event = {
             "version": "2.0",
@@ -193,7 +196,14 @@ class ChatStack:
         """Run the generate handler on a batch as Lambda would; returns its response."""
         messages = self.receive() if messages is None else messages
         assert messages, "nothing was queued"
+        self.assert_tokens_sealed(messages)
         return generate_app.handler(sqs_event(messages, self.queue_arn, REGION), None)
+
+    def assert_tokens_sealed(self, messages: list[dict]) -> None:
+        """No interaction token, whole or its last 12 characters, in any SQS body."""
+        for message in messages:
+            for token in self.sent_tokens:
+                assert token not in message["Body"] and token[-12:] not in message["Body"]
 
     def chat(self, personality: str, message: str, who=GUILD) -> tuple[dict, dict]:
         payload = self.interact(personality, message, who=who)

@@ -62,6 +62,7 @@ class AccountStack:
     def send(self, payload: dict) -> Exchange:
         """POST a signed interaction; when it was deferred, run the generate handler on what
         was queued."""
+        self.chat.sent_tokens.append(payload["token"])
         headers, body = signed(payload)
         event = {
             "version": "2.0",

@@ -74,6 +74,7 @@ class ImagineStack:
         payload = command("imagine", *options, who=who)
         if tweak:
             tweak(payload)
+        self.chat.sent_tokens.append(payload["token"])
         headers, body = signed(payload)
         event = {
             "version": "2.0",
@@ -101,6 +102,7 @@ class ImagineStack:
         """Run the image function's handler on a batch as Lambda would."""
         messages = self.receive() if messages is None else messages
         assert messages, "nothing was queued on the image queue"
+        self.chat.assert_tokens_sealed(messages)
         return image_app.handler(sqs_event(messages, self.queue_arn, REGION), None)
 
     def imagine(self, *options: str, who=GUILD, **kwargs) -> tuple[dict, dict]:

@@ -1,6 +1,8 @@
 """The app master key through the real generate handler: a cold container unwraps it with one KMS
-Decrypt, warm invocations make no KMS call at all, and a KMS outage loses no job (SQS delivers
-it again; the last receive answers the user)."""
+Decrypt (and the interactions container's job-token key with another), warm invocations make no
+KMS call at all, and a failing master-key unwrap loses no job (SQS delivers it again; the last
+receive answers the user). A KMS outage before the worker could open the job's interaction token
+cannot be answered at all: the token is the only way to reply."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ from botocore.exceptions import EndpointConnectionError
 
 from tests.e2e.chat_stack import KEYS
 from tzurot.crypto import kms as kms_module
+from tzurot.crypto.job_token import PURPOSE as TOKEN_PURPOSE
+from tzurot.crypto.job_token import forget_token_keys
 from tzurot.crypto.master_key import WRAP_CONTEXT, forget_unwrapped_keys
+
+MASTER = WRAP_CONTEXT["purpose"]
 
 TEMPORARY = (
     "I can't answer right now: a service I depend on is having trouble. Please try again "
@@ -23,11 +29,13 @@ TEMPORARY = (
 class WorkerKms:
     """What the worker container's keyring gets as its KMS client: the real (moto) one, its
     calls counted, able to play an outage (Decrypt fails to connect, as botocore does when KMS
-    cannot be reached)."""
+    cannot be reached): `down` is "all", or the one encryption-context purpose whose Decrypts
+    fail (KMS throttling or dropping that call), or None."""
 
     def __init__(self):
-        self.down = False
+        self.down: str | None = None
         self.calls: list[str] = []
+        self.purposes: list[str] = []  # of the Decrypts that reached KMS
         self.clients = 0
 
     def make(self, **kwargs):
@@ -39,9 +47,11 @@ class WorkerKms:
         return self
 
     def decrypt(self, **params):
-        if self.down:
+        purpose = params["EncryptionContext"]["purpose"]
+        if self.down in ("all", purpose):
             self.calls.append("Decrypt (unreachable)")
             raise EndpointConnectionError(endpoint_url="https://kms.us-east-1.amazonaws.com/")
+        self.purposes.append(purpose)
         return self.client.decrypt(**params)
 
 
@@ -55,6 +65,7 @@ def worker_kms(chat, monkeypatch) -> WorkerKms:
     monkeypatch.setattr(kms_module, "kms_client", kms.make)
     chat.store_key("openai")  # through the test's own keyring, before the container starts
     forget_unwrapped_keys()
+    forget_token_keys()
     return kms
 
 
@@ -71,13 +82,15 @@ def test_warm_invocations_make_no_kms_call(chat, worker_kms):
     first, result = chat.chat("ada", "hello")
     assert result == {"batchItemFailures": []}
     assert answer(chat, first) == "Answer 0."
-    assert worker_kms.calls == ["Decrypt"]  # the cold job unwraps the master key once
+    # The cold job unwraps the interactions container's token key and the master key, once each.
+    assert worker_kms.calls == ["Decrypt", "Decrypt"]
+    assert worker_kms.purposes == [TOKEN_PURPOSE, MASTER]
 
     for number in (1, 2):  # warm invocations of the same container
         payload, result = chat.chat("ada", f"hello {number}")
         assert result == {"batchItemFailures": []}
         assert answer(chat, payload) == f"Answer {number}."
-    assert worker_kms.calls == ["Decrypt"]
+    assert worker_kms.calls == ["Decrypt", "Decrypt"]
     assert worker_kms.clients == 1  # made on first need, kept for the container's life
     # The provider got the user's own key each time.
     assert [r.headers["authorization"] for r in fake.requests] == [f"Bearer {KEYS['openai']}"] * 3
@@ -86,7 +99,7 @@ def test_warm_invocations_make_no_kms_call(chat, worker_kms):
 def test_kms_outage_retries_through_sqs_and_the_job_is_answered_later(chat, worker_kms, caplog):
     chat.provider("openai").queue_reply(text="Back again.", tokens_in=5, tokens_out=2)
     payload = chat.interact("ada", "hello")
-    worker_kms.down = True
+    worker_kms.down = MASTER
     first = chat.receive()
     assert chat.deliver(first) == {"batchItemFailures": [{"itemIdentifier": first[0]["MessageId"]}]}
     assert chat.calls(payload["token"]) == []  # nothing shown while a retry is coming
@@ -94,17 +107,19 @@ def test_kms_outage_retries_through_sqs_and_the_job_is_answered_later(chat, work
     assert chat.status(payload["id"]) == ("processing", 1)
     assert chat.usage_rows() == []
 
-    worker_kms.down = False
+    worker_kms.down = None
     assert chat.deliver() == {"batchItemFailures": []}
     assert answer(chat, payload) == "Back again."
     assert chat.status(payload["id"]) == ("done", 2)
     assert [row[4:7] for row in chat.usage_rows()] == [(5, 2, 7)]
-    assert worker_kms.calls == ["Decrypt (unreachable)", "Decrypt"]
+    # The token key unwrapped on the first receive stays cached for the second.
+    assert worker_kms.calls == ["Decrypt", "Decrypt (unreachable)", "Decrypt"]
+    assert worker_kms.purposes == [TOKEN_PURPOSE, MASTER]
     assert_no_key_material_logged(chat, caplog, "retryable failure")
 
 
 def test_kms_down_on_every_receive_tells_the_user_on_the_last(chat, worker_kms, caplog):
-    worker_kms.down = True
+    worker_kms.down = MASTER
     payload = chat.interact("ada", "hello")
     for receive in (1, 2):
         messages = chat.receive()
@@ -121,6 +136,51 @@ def test_kms_down_on_every_receive_tells_the_user_on_the_last(chat, worker_kms, 
     assert chat.provider("openai").requests == []
     assert chat.usage_rows() == []
     assert_no_key_material_logged(chat, caplog, "chat failed")
+
+
+def test_a_cold_worker_cannot_answer_through_a_whole_kms_outage(chat, worker_kms, caplog):
+    """Without KMS a worker cannot open a token key it has not seen: every receive fails (no
+    claim, no provider call, nothing sent), and the job ends in the DLQ, said so in the log."""
+    worker_kms.down = "all"
+    payload = chat.interact("ada", "hello")
+    for receive in (1, 2, 3):
+        messages = chat.receive()
+        assert messages[0]["Attributes"]["ApproximateReceiveCount"] == str(receive)
+        assert chat.deliver(messages) == {
+            "batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]
+        }
+    assert chat.calls(payload["token"]) == []
+    assert chat.status(payload["id"]) is None
+    assert chat.provider("openai").requests == []
+    assert worker_kms.calls == ["Decrypt (unreachable)"] * 3
+    from tzurot.logs import RedactingFormatter
+
+    lines = [json.loads(RedactingFormatter().format(r)) for r in caplog.records]
+    opened = [(line["level"], line["message"]) for line in lines if "token" in line["message"]]
+    assert opened == [
+        ("WARNING", "could not open the job's interaction token; SQS will deliver it again"),
+        ("WARNING", "could not open the job's interaction token; SQS will deliver it again"),
+        ("ERROR", "could not open the job's interaction token; the user cannot be answered"),
+    ]
+    assert {line["error"] for line in lines if "token" in line["message"]} == {
+        "KMS could not unwrap the job token key (EndpointConnectionError); try again later"
+    }
+    for record in caplog.records:
+        assert payload["token"] not in json.dumps({k: str(v) for k, v in vars(record).items()})
+
+
+def test_a_warm_worker_answers_through_a_kms_outage(chat, worker_kms):
+    """Both keys cached: a job from an interactions container the worker has heard from needs
+    no KMS call at all."""
+    fake = chat.provider("openai")
+    fake.queue_reply(text="Before.")
+    fake.queue_reply(text="During.")
+    first, _ = chat.chat("ada", "hello")
+    worker_kms.down = "all"
+    second, result = chat.chat("ada", "again")
+    assert result == {"batchItemFailures": []}
+    assert (answer(chat, first), answer(chat, second)) == ("Before.", "During.")
+    assert worker_kms.calls == ["Decrypt", "Decrypt"]
 
 
 def assert_no_key_material_logged(chat, caplog, expected: str) -> None:

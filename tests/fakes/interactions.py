@@ -12,6 +12,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
+from tzurot.crypto.job_token import SealedToken, TokenKey, open_with_key, seal_token
 from tzurot.dev import simulator
 from tzurot.dev.keys import public_key_hex, sign
 from tzurot.discord.endpoint import InteractionEndpoint
@@ -23,6 +24,8 @@ SIGNING_KEY = SigningKey(bytes(range(32)))  # fixed: tests are reproducible
 PUBLIC_KEY = public_key_hex(SIGNING_KEY)
 GUILD = simulator.Identity(guild_id="200000000000000001", channel_id="200000000000000002")
 DM = simulator.Identity()
+# The Recorder's stand-in for an interactions container's token key (no KMS involved).
+TOKEN_KEY = TokenKey(key=bytes(range(32, 64)), wrapped=b"recorder-wrapped-token-key")
 
 
 def signed(payload: dict | bytes, *, key: SigningKey = SIGNING_KEY, at: float | None = None):
@@ -55,11 +58,12 @@ def modal_submit(custom_id: str, who: simulator.Identity = GUILD, **fields: str)
 
 @dataclass
 class Recorder:
-    """Stands in for the queue, the sealer, the personality lookup and the edit-advanced prefill;
-    records every call."""
+    """Stands in for the queue, the sealers, the personality lookup and the edit-advanced
+    prefill; records every call. Tokens are really sealed, with TOKEN_KEY (`opened` reads one)."""
 
     jobs: list = field(default_factory=list)
     sealed: list[dict[str, Any]] = field(default_factory=list)
+    sealed_tokens: list[str] = field(default_factory=list)  # interaction ids
     lookups: list[str] = field(default_factory=list)
     queue_down: bool = False
     kms_down: bool = False
@@ -81,6 +85,17 @@ class Recorder:
         )
         return f"sealed-{len(self.sealed)}"
 
+    def seal_token(self, token: str, *, interaction_id: str) -> SealedToken:
+        if self.kms_down:
+            raise SealingFailed("KMS could not wrap the job token key (EndpointConnectionError)")
+        self.sealed_tokens.append(interaction_id)
+        return seal_token(TOKEN_KEY, token, interaction_id=interaction_id)
+
+    @staticmethod
+    def opened(job) -> str:
+        """The interaction token a recorded job carries."""
+        return open_with_key(TOKEN_KEY.key, job.token_sealed, interaction_id=job.interaction_id)
+
     def personalities(self, query: str) -> list[tuple[str, str]]:
         self.lookups.append(query)
         return [n for n in self.names if query.casefold() in n[0].casefold()]
@@ -95,6 +110,7 @@ class Recorder:
             public_key=public_key,
             send_job=self.send_job,
             seal=self.seal,
+            seal_token=self.seal_token,
             personalities=self.personalities,
             **kwargs,
         )
@@ -102,4 +118,4 @@ class Recorder:
     @property
     def touched(self) -> bool:
         """Whether anything was enqueued, sealed or queried."""
-        return bool(self.jobs or self.sealed or self.lookups or self.prefills)
+        return bool(self.jobs or self.sealed or self.sealed_tokens or self.lookups or self.prefills)

@@ -1,5 +1,6 @@
 """The Lambda handler end to end against moto's SQS and KMS: exact job bodies on the right
-queue, the /wallet set key sealed (never plaintext in SQS or logs), nothing enqueued on refusal."""
+queue, the interaction token and the /wallet set key sealed (never plaintext in SQS or logs),
+nothing enqueued on refusal."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes.interactions import DM, GUILD, PUBLIC_KEY, command, modal_submit, signed
-from tzurot.crypto.errors import TransitDecryptionFailed
+from tzurot.crypto.errors import JobTokenInvalid, TransitDecryptionFailed
+from tzurot.crypto.job_token import CONTEXT, forget_token_keys, open_token
 from tzurot.crypto.transit import open_modal_secret
 from tzurot.discord import endpoint, sealing
 from tzurot.discord.endpoint import MAX_BODY_BYTES
@@ -81,14 +83,26 @@ def test_chat_job_lands_on_the_generate_queue_exactly(aws):
     assert (result["statusCode"], json.loads(result["body"])) == (200, {"type": 5})
     bodies = aws.drain("g")
     assert len(bodies) == 1
+    assert payload["token"] not in bodies[0] and payload["token"][-12:] not in bodies[0]
     job = json.loads(bodies[0])
+    sealed = job.pop("token_sealed")
+    assert set(sealed) == {"wrapped_key", "nonce", "ciphertext"}
+    assert len(base64.b64decode(sealed["nonce"])) == 24
+    # The token key is wrapped by KMS under the job-token context, and the token opens with it.
+    key = aws.kms.decrypt(
+        CiphertextBlob=base64.b64decode(sealed["wrapped_key"]), EncryptionContext=CONTEXT
+    )["Plaintext"]
+    assert len(key) == 32 and key not in base64.b64decode(sealed["ciphertext"])
+    parsed = Job.from_message(bodies[0])
+    assert (
+        open_token(aws.kms, parsed.token_sealed, interaction_id=payload["id"]) == payload["token"]
+    )
     created = Interaction.model_validate(payload).created_at
     assert job == {
-        "version": 1,
+        "version": 2,
         "queue": "generate",
         "source": "command",
         "interaction_id": payload["id"],
-        "interaction_token": payload["token"],
         "application_id": payload["application_id"],
         "user_id": GUILD.user_id,
         "username": "dev-user",
@@ -102,6 +116,44 @@ def test_chat_job_lands_on_the_generate_queue_exactly(aws):
         "created_at": created.isoformat().replace("+00:00", "Z"),
     }
     assert aws.drain("i") == []
+
+
+def test_every_job_of_a_container_shares_one_token_key_and_no_token_reaches_sqs(aws):
+    """One KMS Encrypt for the container's first job, none after; every command's body is free
+    of its token; a sealed token moved to another interaction does not open."""
+    encrypts = []
+    sealing.kms_client().meta.events.register(
+        "before-call.kms.Encrypt", lambda **_: encrypts.append(1)
+    )
+    payloads = [
+        command("chat", "personality=lilith", "message=hi"),
+        command("imagine", "prompt=a lighthouse"),
+        command("wallet", "list"),
+        command("config", "show", who=DM),
+        command("timezone", "set", "zone=Europe/London"),
+        command("usage"),
+        command("help"),
+        modal_submit("wallet-set:openai", api_key=KEY),
+        modal_submit("config-advanced:lilith", advanced_parameters='{"topK": 40}'),
+    ]
+    for payload in payloads:
+        assert invoke(payload)["statusCode"] == 200
+    bodies = aws.drain("g") + aws.drain("i")
+    assert len(bodies) == len(payloads)
+    assert len(encrypts) == 2  # the token key once, the /wallet set key once
+    jobs = {job.interaction_id: job for job in map(Job.from_message, bodies)}
+    wrapped = {job.token_sealed.wrapped_key for job in jobs.values()}
+    assert len(wrapped) == 1
+    forget_token_keys()
+    for payload in payloads:
+        body = next(b for b in bodies if payload["id"] in b)
+        assert payload["token"] not in body and payload["token"][-12:] not in body
+        sealed = jobs[payload["id"]].token_sealed
+        assert open_token(aws.kms, sealed, interaction_id=payload["id"]) == payload["token"]
+    other = payloads[1]["id"]
+    with pytest.raises(JobTokenInvalid) as info:
+        open_token(aws.kms, jobs[payloads[0]["id"]].token_sealed, interaction_id=other)
+    assert str(info.value) == "the sealed interaction token does not open for this interaction"
 
 
 def test_imagine_job_lands_on_the_image_queue(aws):
@@ -171,6 +223,22 @@ def test_nothing_is_enqueued_on_401_400_413(aws):
     assert invoke(b" " * (MAX_BODY_BYTES + 1))["statusCode"] == 413
     assert invoke(b" " * (MAX_BODY_BYTES + 1), b64=True)["statusCode"] == 413
     assert aws.drain("g") == [] and aws.drain("i") == []
+
+
+def test_kms_refusing_the_token_key_is_polite_and_enqueues_nothing(aws, monkeypatch, caplog):
+    monkeypatch.setenv("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/no-such-key")
+    payload = command("chat", "personality=lilith", "message=hi")
+    answer = json.loads(invoke(payload)["body"])
+    assert (answer["type"], answer["data"]["flags"]) == (4, 64)
+    assert answer["data"]["content"] == endpoint.TRY_AGAIN
+    assert aws.drain("g") == []
+    (record,) = [r for r in caplog.records if r.name == "interactions"]
+    assert record.getMessage() == "could not seal interaction token"
+    assert record.error == (
+        "KMS could not wrap the job token key (NotFoundException): check the KMS key id, "
+        "that the key is enabled, and the KMS permissions"
+    )
+    assert payload["token"] not in json.dumps({k: str(v) for k, v in vars(record).items()})
 
 
 def test_missing_queue_configuration_is_polite(aws, monkeypatch):

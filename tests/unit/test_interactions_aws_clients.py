@@ -14,7 +14,7 @@ import pytest
 from tests.fakes.interactions import PUBLIC_KEY, Recorder, command, modal_submit, signed
 from tzurot.discord import aws_config, sealing
 from tzurot.discord.endpoint import TRY_AGAIN, InteractionEndpoint
-from tzurot.discord.sealing import KmsSealer
+from tzurot.discord.sealing import KmsSealer, KmsTokenSealer
 from tzurot.jobs import queue
 from tzurot.jobs.queue import JobQueue
 
@@ -93,7 +93,10 @@ def test_a_stalled_sqs_ends_as_try_again_after_one_retry(stalled_aws):
     recorder = Recorder()
     url = f"{stalled_aws.url}/123456789012/generate"
     endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY, send_job=JobQueue({"generate": url}).send, seal=recorder.seal
+        public_key=PUBLIC_KEY,
+        send_job=JobQueue({"generate": url}).send,
+        seal=recorder.seal,
+        seal_token=recorder.seal_token,
     )
     started = time.monotonic()
     reply = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
@@ -112,6 +115,21 @@ def test_a_stalled_kms_ends_as_try_again_and_nothing_is_enqueued(stalled_aws):
     assert recorder.jobs == [] and stalled_aws.accepted == 2
 
 
+def test_a_stalled_kms_on_a_containers_first_job_ends_as_try_again(stalled_aws):
+    recorder = Recorder()
+    endpoint = InteractionEndpoint(
+        public_key=PUBLIC_KEY,
+        send_job=recorder.send_job,
+        seal=recorder.seal,
+        seal_token=KmsTokenSealer("alias/any"),
+    )
+    started = time.monotonic()
+    reply = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
+    assert reply["data"]["content"] == TRY_AGAIN and reply["data"]["flags"] == 64
+    assert time.monotonic() - started < 2.5
+    assert recorder.jobs == [] and stalled_aws.accepted == 2
+
+
 def test_no_aws_region_is_try_again_not_a_5xx(monkeypatch, tmp_path):
     for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
@@ -119,9 +137,20 @@ def test_no_aws_region_is_try_again_not_a_5xx(monkeypatch, tmp_path):
     recorder = Recorder()
     url = "https://sqs.us-east-1.amazonaws.com/123456789012/generate"
     endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY, send_job=JobQueue({"generate": url}).send, seal=KmsSealer("k")
+        public_key=PUBLIC_KEY,
+        send_job=JobQueue({"generate": url}).send,
+        seal=KmsSealer("k"),
+        seal_token=recorder.seal_token,
     )
     chat = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
     wallet = answer(endpoint, modal_submit("wallet-set:openai", api_key="sk-proj-abcdefgh12345"))
+    token_only = InteractionEndpoint(
+        public_key=PUBLIC_KEY,
+        send_job=recorder.send_job,
+        seal=recorder.seal,
+        seal_token=KmsTokenSealer("k"),
+    )
+    first_job = answer(token_only, command("help"))
     assert chat["data"]["content"] == wallet["data"]["content"] == TRY_AGAIN
+    assert first_job["data"]["content"] == TRY_AGAIN
     assert recorder.jobs == []

@@ -41,14 +41,25 @@ def valid(specs_dir):
     return check
 
 
+def sent(job: Job, payload: dict) -> dict:
+    """The SQS body of a recorded job, its sealed token checked and taken out: the token is
+    nowhere in the body (not even its end), and the sealed one opens to it."""
+    message = job.to_message()
+    assert payload["token"] not in message and payload["token"][-12:] not in message
+    body = json.loads(message)
+    assert set(body.pop("token_sealed")) == {"wrapped_key", "nonce", "ciphertext"}
+    assert Recorder.opened(Job.from_message(message)) == payload["token"]
+    return body
+
+
 def expected_job(payload: dict, **fields) -> dict:
+    """A job's body as `sent` returns it (no token in any form)."""
     user = (payload.get("member") or {}).get("user") or payload["user"]
     millis = (int(payload["id"]) >> 22) + 1_420_070_400_000
     job = {
-        "version": 1,
+        "version": 2,
         "source": "command",
         "interaction_id": payload["id"],
-        "interaction_token": payload["token"],
         "application_id": payload["application_id"],
         "user_id": user["id"],
         "username": user["username"],
@@ -67,7 +78,7 @@ def test_chat_in_a_server_defers_publicly_and_enqueues_one_generate_job(valid):
     payload = command("chat", "personality=lilith", "message=hello there")
     status, body = call(recorder, payload)
     assert (status, valid(body)) == (200, {"type": 5})
-    assert [json.loads(job.to_message()) for job in recorder.jobs] == [
+    assert [sent(job, payload) for job in recorder.jobs] == [
         expected_job(
             payload,
             queue="generate",
@@ -83,7 +94,7 @@ def test_imagine_goes_to_the_image_queue(valid):
     payload = command("imagine", "prompt=a red fox", "size=1792x1024", who=DM)
     status, body = call(recorder, payload)
     assert (status, valid(body)) == (200, {"type": 5})
-    assert json.loads(recorder.jobs[0].to_message()) == expected_job(
+    assert sent(recorder.jobs[0], payload) == expected_job(
         payload,
         queue="image",
         command="imagine",
@@ -125,9 +136,7 @@ def test_private_commands_defer_ephemerally(valid, args, subcommand, options):
     fields = {"queue": "generate", "command": args[0], "options": options, "ephemeral": True}
     if subcommand:
         fields["subcommand"] = subcommand
-    assert [json.loads(job.to_message()) for job in recorder.jobs] == [
-        expected_job(payload, **fields)
-    ]
+    assert [sent(job, payload) for job in recorder.jobs] == [expected_job(payload, **fields)]
 
 
 def test_personality_info_is_public():
@@ -268,7 +277,7 @@ def test_wallet_modal_submit_seals_the_key_and_enqueues_only_the_blob(valid):
     ]
     message = recorder.jobs[0].to_message()
     assert key not in message
-    assert json.loads(message) == expected_job(
+    assert sent(recorder.jobs[0], payload) == expected_job(
         payload,
         queue="generate",
         source="modal",
@@ -408,6 +417,20 @@ def test_kms_outage_on_wallet_submit_enqueues_nothing(valid):
     assert recorder.jobs == []
 
 
+def test_kms_outage_while_sealing_the_token_enqueues_nothing(valid, caplog):
+    recorder = Recorder(kms_down=True)
+    payload = command("chat", "personality=lilith", "message=hi")
+    status, body = call(recorder, payload)
+    assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
+    assert (recorder.jobs, recorder.sealed_tokens) == ([], [])
+    (record,) = [r for r in caplog.records if r.name == "interactions"]
+    assert (record.getMessage(), record.interaction_id, record.error) == (
+        "could not seal interaction token",
+        payload["id"],
+        "KMS could not wrap the job token key (EndpointConnectionError)",
+    )
+
+
 # --- autocomplete ---------------------------------------------------------------------------
 
 
@@ -514,11 +537,38 @@ def test_personality_lookup_failure_shows_no_choices():
     assert PersonalityChoices(broken)("lil") == []
 
 
-def test_job_round_trips_and_rejects_unknown_versions():
+def test_job_round_trips_and_rejects_other_versions():
+    from pydantic import ValidationError
+
+    from tzurot.jobs.model import TokenNotOpened, UnsupportedJobVersion
+
     recorder = Recorder()
-    call(recorder, command("chat", "personality=lilith", "message=hi"))
+    payload = command("chat", "personality=lilith", "message=hi")
+    call(recorder, payload)
     job = recorder.jobs[0]
-    assert Job.from_message(job.to_message()) == job
-    newer = json.loads(job.to_message()) | {"version": 2}
-    with pytest.raises(ValueError, match="version"):
-        Job.from_message(json.dumps(newer))
+    parsed = Job.from_message(job.to_message())
+    assert parsed == job
+    # The token is not part of the message: a parsed job must have it opened first.
+    with pytest.raises(TokenNotOpened) as info:
+        _ = parsed.interaction_token
+    assert str(info.value) == "the job's interaction token has not been opened"
+    opened = parsed.with_token(Recorder.opened(parsed))
+    assert opened.interaction_token == payload["token"]
+    assert payload["token"] not in repr(opened) and payload["token"] not in opened.to_message()
+    body = json.loads(job.to_message())
+    # Version 1 carried the token in clear: refused with a clear error, as is any other.
+    old = {k: v for k, v in body.items() if k != "token_sealed"}
+    old |= {"version": 1, "interaction_token": payload["token"]}
+    for version, message in ((1, old), (3, body | {"version": 3}), ("2", body | {"version": "2"})):
+        with pytest.raises(UnsupportedJobVersion) as info:
+            Job.from_message(json.dumps(message))
+        assert str(info.value) == (
+            f"job version {version!r} is not supported (this worker reads version 2 only)"
+        )
+    # A version-2 body with a token in clear is not a job.
+    with pytest.raises(ValidationError):
+        Job.from_message(json.dumps(body | {"interaction_token": payload["token"]}))
+    with pytest.raises(ValidationError):
+        Job.from_message(
+            json.dumps(body | {"token_sealed": {**body["token_sealed"], "nonce": "AA=="}})
+        )

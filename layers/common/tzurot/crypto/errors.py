@@ -6,6 +6,7 @@ CryptoError
 ├── DecryptionFailed         wrong master key, wrong associated data or tampered ciphertext
 │   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
 ├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
+├── JobTokenInvalid          a job's sealed interaction token does not open (tampered, moved)
 ├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
 ├── KeyInactive              the user's stored key is switched off (it failed at its provider)
 ├── KeyringStateError        `keys init` on an initialised keyring, `keys rotate` before init
@@ -49,6 +50,11 @@ class MalformedCiphertext(DecryptionFailed):
 
 class TransitDecryptionFailed(CryptoError):
     """A sealed modal secret is malformed or does not open under the expected context."""
+
+
+class JobTokenInvalid(CryptoError):
+    """A job's sealed interaction token is malformed, was moved to another interaction, or its
+    key does not unwrap under the job-token context (another KMS key, a forged blob)."""
 
 
 class InvalidSecret(CryptoError):

@@ -4,9 +4,10 @@
 size (413) before any verification work, the signature (401, no detail, nothing queried or
 enqueued) before parsing, then the body's shape (400), then routing. Nothing slow runs here:
 PING, autocomplete and modals are answered inline; everything else becomes one job on a queue and
-a deferred response, which the worker later edits. The database is read only for autocomplete
-and to prefill the /config edit-advanced form (one indexed query under a 1-second deadline,
-tzurot.discord.prefill).
+a deferred response, which the worker later edits. A job carries its interaction token sealed
+(tzurot.discord.sealing.KmsTokenSealer: one KMS Encrypt on a container's first job, none
+after). The database is read only for autocomplete and to prefill the /config edit-advanced
+form (one indexed query under a 1-second deadline, tzurot.discord.prefill).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tzurot.logs import get_logger
 from tzurot.observability import correlate
 
 if TYPE_CHECKING:
-    from tzurot.discord.sealing import Sealer
+    from tzurot.discord.sealing import Sealer, TokenSealer
     from tzurot.jobs.model import Job
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB; Discord's interactions are a few KB
@@ -76,6 +77,7 @@ class InteractionEndpoint:
         public_key: str | None,
         send_job: Callable[[Job], Any],
         seal: Sealer,
+        seal_token: TokenSealer | None = None,
         personalities: Callable[[str], list[tuple[str, str]]] | None = None,
         advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
         clock: Callable[[], float] = time.time,
@@ -90,6 +92,11 @@ class InteractionEndpoint:
             logger.error("DISCORD_PUBLIC_KEY is not set; every request gets 401")
         self._send_job = send_job
         self._seal = seal
+        if seal_token is None:
+            from tzurot.discord.sealing import KmsTokenSealer
+
+            seal_token = KmsTokenSealer()
+        self._seal_token = seal_token
         self._personalities = personalities or PersonalityChoices()
         self._advanced_prefill = advanced_prefill or AdvancedPrefill()
         self._clock = clock
@@ -217,9 +224,15 @@ class InteractionEndpoint:
         )
 
     def _enqueue(self, interaction: Interaction, **job_fields: Any) -> dict[str, Any]:
+        from tzurot.discord.sealing import SealingFailed
         from tzurot.jobs.model import Job
 
-        job = Job.from_interaction(interaction, **job_fields)
+        try:
+            token_sealed = self._seal_token(interaction.token, interaction_id=interaction.id)
+        except SealingFailed as exc:
+            logger.error("could not seal interaction token", extra=_context(interaction, str(exc)))
+            return responses.message(TRY_AGAIN)
+        job = Job.from_interaction(interaction, token_sealed=token_sealed, **job_fields)
         try:
             self._send_job(job)
         except TzurotError as exc:
@@ -251,19 +264,21 @@ def default_endpoint() -> InteractionEndpoint:
     if _default is None:
         import os
 
-        from tzurot.discord.sealing import KmsSealer
+        from tzurot.discord.sealing import KmsSealer, KmsTokenSealer
         from tzurot.jobs.queue import JobQueue
 
         _default = InteractionEndpoint(
             public_key=os.environ.get("DISCORD_PUBLIC_KEY", "").strip() or None,
             send_job=JobQueue.from_env().send,
             seal=KmsSealer(),
+            seal_token=KmsTokenSealer(),
         )
     return _default
 
 
 def reset_default_endpoint() -> None:
-    """Forget the configured endpoint (the dev stack and tests change the environment)."""
+    """Forget the configured endpoint, its token key included (the dev stack and tests change
+    the environment)."""
     global _default
     _default = None
 

@@ -1,10 +1,18 @@
 """The job message: what the interactions function hands a worker through SQS.
 
-One model, versioned. It carries what a worker needs to answer the interaction (ids, the
-interaction token, locale, the command and its options, the upload size limit, when Discord
-created the interaction) and nothing secret in plaintext: a key typed into the /wallet set modal
-travels only as a KMS-sealed blob (`sealed_key`, see tzurot.crypto.transit). The interaction
-token is needed to reply; it is kept out of repr so it cannot slip into a log line by accident.
+One model, versioned. It carries what a worker needs to answer the interaction (ids, locale, the
+command and its options, the upload size limit, when Discord created the interaction) and
+nothing secret in plaintext:
+
+- the interaction token travels sealed (`token_sealed`, tzurot.crypto.job_token); the worker
+  opens it and attaches it to its copy of the job (`with_token`), where `interaction_token`
+  reads it. It is a private attribute: never serialised, never in repr, so it cannot slip into
+  an SQS body or a log line;
+- a key typed into the /wallet set modal travels only as a KMS-sealed blob (`sealed_key`, see
+  tzurot.crypto.transit).
+
+Version 2 (sealed token) replaced version 1 (token in clear). `from_message` is strict: a body
+of any other version raises UnsupportedJobVersion, and the worker sends it towards the DLQ.
 """
 
 from __future__ import annotations
@@ -12,28 +20,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from tzurot.crypto.job_token import SealedToken
 from tzurot.discord.definitions import COMMANDS, Queue
+from tzurot.errors import TzurotError
 
 if TYPE_CHECKING:
     from tzurot.discord.interaction import Interaction
 
-JOB_VERSION = 1
+JOB_VERSION = 2
 
 OptionValue = str | int | float | bool
+
+
+class UnsupportedJobVersion(TzurotError):
+    """An SQS body that is a job of a version this worker does not read."""
+
+
+class TokenNotOpened(TzurotError):
+    """Code asked for the interaction token of a job whose sealed token was not opened."""
 
 
 class Job(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Bumped on any incompatible change; a worker rejects versions it does not know.
-    version: Literal[1] = JOB_VERSION
+    version: Literal[2] = JOB_VERSION
     queue: Queue
     # "command": a slash command; "modal": a submitted modal (options hold its fields).
     source: Literal["command", "modal"] = "command"
     interaction_id: str
-    interaction_token: str = Field(repr=False)
+    token_sealed: SealedToken = Field(repr=False)
     application_id: str
     user_id: str  # Discord user snowflake
     username: str
@@ -49,12 +67,27 @@ class Job(BaseModel):
     created_at: datetime  # when Discord created the interaction (UTC)
     # /wallet set only: the key, sealed with KMS under (user_id, provider, interaction_id).
     sealed_key: str | None = Field(default=None, repr=False)
+    # The opened token: set by the worker (with_token), never serialised or shown.
+    _token: str | None = PrivateAttr(default=None)
+
+    @property
+    def interaction_token(self) -> str:
+        if self._token is None:
+            raise TokenNotOpened("the job's interaction token has not been opened")
+        return self._token
+
+    def with_token(self, token: str) -> Job:
+        """A copy of this job that knows its opened interaction token."""
+        job = self.model_copy()
+        job._token = token
+        return job
 
     @classmethod
     def from_interaction(
         cls,
         interaction: Interaction,
         *,
+        token_sealed: SealedToken,
         source: Literal["command", "modal"] = "command",
         command: str | None = None,
         subcommand: str | None = None,
@@ -64,7 +97,8 @@ class Job(BaseModel):
         """Build the job for `interaction`; command, subcommand and options default to its own.
 
         Modal submits pass them explicitly (they come from the modal's custom_id and fields).
-        Queue and ephemerality come from the command's definition.
+        Queue and ephemerality come from the command's definition. `token_sealed` is the
+        interaction's token, sealed for this interaction id (tzurot.discord.sealing).
         """
         path = interaction.command_path()
         if command is None:
@@ -82,7 +116,7 @@ class Job(BaseModel):
             queue=definition.queue,
             source=source,
             interaction_id=interaction.id,
-            interaction_token=interaction.token,
+            token_sealed=token_sealed,
             application_id=interaction.application_id,
             user_id=user.id,
             username=user.username,
@@ -105,5 +139,15 @@ class Job(BaseModel):
 
     @classmethod
     def from_message(cls, body: str) -> Job:
-        """Parse an SQS message body (raises pydantic.ValidationError when it is not a job)."""
-        return cls.model_validate_json(body)
+        """Parse an SQS message body: UnsupportedJobVersion for a job of another version,
+        pydantic.ValidationError for anything else that is not a job."""
+        try:
+            return cls.model_validate_json(body)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False, include_context=False):
+                if error["loc"] == ("version",) and error["type"] == "literal_error":
+                    raise UnsupportedJobVersion(
+                        f"job version {error['input']!r} is not supported (this worker reads "
+                        f"version {JOB_VERSION} only)"
+                    ) from None
+            raise

@@ -9,9 +9,14 @@ batch of one record runs on the calling thread. The template's BatchSize must no
 Per record, powertools' BatchProcessor reports the failures (`batchItemFailures`) so that SQS
 deletes the records that succeeded and delivers the others again:
 
-- a body that is not a job (a poison message) fails every time and ends in the DLQ for a look;
+- a body that is not a job (a poison message), or a job of another version, fails every time
+  and ends in the DLQ for a look;
 - a job older than the interaction token's 15 minutes is dropped with a log line: nothing can
   answer it any more;
+- the job's sealed interaction token is opened (tzurot.crypto.job_token: one KMS Decrypt per
+  interactions container the worker hears from, none when warm). A token that does not open
+  (tampered, moved to another interaction) fails towards the DLQ; a KMS outage is retried, and
+  if it lasts through every receive nothing can answer the user (the token is the only way);
 - a command without a handler gets a polite "not available" reply;
 - a handler raising RetryLater (or a retryable error) fails the record, except on the last
   receive (ApproximateReceiveCount >= Settings.job_max_receives), where the user gets an error
@@ -143,7 +148,8 @@ class Worker:
     def handle_record(self, record: SQSRecord) -> str:
         from pydantic import ValidationError
 
-        from tzurot.jobs.model import Job
+        from tzurot.crypto.errors import JobTokenInvalid
+        from tzurot.jobs.model import Job, UnsupportedJobVersion
         from tzurot.observability import correlated, record_job
 
         try:
@@ -155,9 +161,19 @@ class Worker:
             )
             record_job("other", "invalid")
             raise
+        except UnsupportedJobVersion as exc:
+            log.error(
+                "SQS message is a job of another version; it will end in the DLQ",
+                extra={"message_id": record.message_id, "error": str(exc)},
+            )
+            record_job("other", "invalid")
+            raise
         with correlated(job.interaction_id):
             try:
                 outcome = self._run(job, _receive_count(record))
+            except JobTokenInvalid:
+                record_job(job.command, "invalid")
+                raise
             except Exception:
                 # A batch item failure: SQS delivers the job again (or dead-letters it). Counted
                 # so that retries show before the dead-letter alarm does.
@@ -176,6 +192,7 @@ class Worker:
                 extra={"command": job.command, "age_seconds": int(age.total_seconds())},
             )
             return "expired"
+        job = self._open_token(job, receive_count)
         ctx = JobContext(
             settings=self.settings,
             connection=self.connection,
@@ -197,6 +214,36 @@ class Worker:
             raise
         except Exception as exc:
             return self._unhandled(job, ctx, exc)
+
+    def _open_token(self, job, receive_count: int):
+        """The job with its interaction token opened (the keyring's KMS client, when the
+        token key is not cached yet)."""
+        from tzurot.crypto.errors import JobTokenInvalid, KmsUnavailable
+        from tzurot.crypto.job_token import open_token
+
+        try:
+            token = open_token(
+                self.keyring.kms,
+                job.token_sealed,
+                interaction_id=job.interaction_id,
+                key_id=self.settings.kms_key_id,
+            )
+        except JobTokenInvalid as exc:
+            log.error(
+                "the job's interaction token does not open; it will end in the DLQ",
+                extra={"command": job.command, "error": str(exc)},
+            )
+            raise
+        except KmsUnavailable as exc:
+            last = receive_count >= self.settings.job_max_receives
+            (log.error if last else log.warning)(
+                "could not open the job's interaction token; the user cannot be answered"
+                if last
+                else "could not open the job's interaction token; SQS will deliver it again",
+                extra={"command": job.command, "error": str(exc), "receive_count": receive_count},
+            )
+            raise RetryLater(str(exc)) from exc
+        return job.with_token(token)
 
     def _unhandled(self, job, ctx: JobContext, exc: Exception) -> str:
         """A failure the handler did not turn into a reply (e.g. the database was down before

@@ -282,18 +282,37 @@ def test_workers_consume_their_queue_safely(template, scenarios, name, queue):
     assert event["Properties"]["ScalingConfig"] == {
         "MaximumConcurrency": {"Ref": "WorkerMaxConcurrency"}
     }
-    (consume,) = [
-        s
-        for s in tpl.statements(template, tpl.role_of(template, name), scenarios[0])
-        if s["Sid"] == "ConsumeJobs"
-    ]
-    assert consume["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
-    # What the event source mapping needs, nothing more (no SendMessage, no visibility changes).
-    assert consume["Action"] == [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-    ]
+    for conditions in scenarios:
+        sqs = [
+            s
+            for s in tpl.statements(template, tpl.role_of(template, name), conditions)
+            if any(a.startswith("sqs:") for a in tpl.as_list(s["Action"]))
+        ]
+        # What the event source mapping needs, and the one call the code makes (a short
+        # backoff after a passing failure): on its own queue, nothing more (no SendMessage).
+        assert sqs == [
+            {
+                "Sid": "ConsumeJobs",
+                "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+            },
+            {
+                "Sid": "RetrySooner",
+                "Effect": "Allow",
+                "Action": "sqs:ChangeMessageVisibility",
+                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+            },
+        ]
+
+
+def test_backoff_budget_covers_the_slowest_worker(template):
+    """tzurot.jobs.backoff keeps the last receive inside the token assuming each attempt takes
+    at most ATTEMPT_SECONDS: the longest worker timeout."""
+    from tzurot.jobs import backoff
+
+    timeouts = [template["Resources"][name]["Properties"]["Timeout"] for name in WORKERS]
+    assert max(timeouts) == backoff.ATTEMPT_SECONDS
 
 
 def test_interactions_function_url_and_warm_start(template, scenarios):

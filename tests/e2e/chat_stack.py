@@ -192,12 +192,28 @@ class ChatStack:
         )
         return reply.get("Messages") or []
 
-    def deliver(self, messages: list[dict] | None = None) -> dict:
-        """Run the generate handler on a batch as Lambda would; returns its response."""
+    def deliver(self, messages: list[dict] | None = None, *, skip_backoff: bool = True) -> dict:
+        """Run the generate handler on a batch as Lambda would; returns its response.
+
+        `skip_backoff`: the test's clock jumps past the short backoff the worker gives a record
+        it reports as failed (tzurot.jobs.backoff), so the test can redeliver it at once.
+        """
         messages = self.receive() if messages is None else messages
         assert messages, "nothing was queued"
         self.assert_tokens_sealed(messages)
-        return generate_app.handler(sqs_event(messages, self.queue_arn, REGION), None)
+        result = generate_app.handler(sqs_event(messages, self.queue_arn, REGION), None)
+        if skip_backoff:
+            self.end_backoff(self.queue_url, messages, result)
+        return result
+
+    def end_backoff(self, queue_url: str, messages: list[dict], result: dict) -> None:
+        """Make the records the handler reported as failed visible again now."""
+        failed = {item["itemIdentifier"] for item in result.get("batchItemFailures") or []}
+        for message in messages:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
 
     def assert_tokens_sealed(self, messages: list[dict]) -> None:
         """No interaction token, whole or its last 12 characters, in any SQS body."""

@@ -3,9 +3,11 @@ Discord sink their replies can go to.
 
 What Lambda's SQS event source mapping does, on one machine: long-poll a queue, hand the batch
 to the function's handler as an SQS event (with the ApproximateReceiveCount attribute the
-handler uses to spot the last receive), delete the messages it handled, and leave the ones it
-reported in `batchItemFailures`: they come back after the queue's visibility timeout, and the
-queue's redrive policy moves them to the DLQ after its maxReceiveCount.
+handler uses to spot the last receive, and the queue's ARN and real receipt handles), delete the
+messages it handled, and leave the ones it reported in `batchItemFailures`: they come back after
+the short backoff the handler set on them (ChangeMessageVisibility on the emulator, as in AWS:
+tzurot.jobs.backoff) or else after the queue's visibility timeout, and the queue's redrive
+policy moves them to the DLQ after its maxReceiveCount.
 """
 
 from __future__ import annotations

@@ -2,12 +2,14 @@
 
 The boto3 client is created on first send and reused for the life of the container; boto3 is
 imported only then, so PING and autocomplete never pay for it. Its timeouts fit Discord's
-3 seconds (tzurot.discord.aws_config).
+3 seconds (tzurot.discord.aws_config). The workers use the same client for their one SQS call,
+ChangeMessageVisibility (tzurot.jobs.backoff), where short timeouts suit a best-effort call.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from tzurot.jobs.model import Job
 
 _sqs_client: Any = None
+_client_lock = threading.Lock()  # a worker's batch threads; boto3 client creation is not safe
 
 
 class QueueUnavailable(TzurotError):
@@ -27,11 +30,13 @@ def sqs_client() -> Any:
     """The container's SQS client (honours AWS_ENDPOINT_URL and the region variables)."""
     global _sqs_client
     if _sqs_client is None:
-        import boto3
+        with _client_lock:
+            if _sqs_client is None:
+                import boto3
 
-        from tzurot.discord.aws_config import request_path_config
+                from tzurot.discord.aws_config import request_path_config
 
-        _sqs_client = boto3.client("sqs", config=request_path_config())
+                _sqs_client = boto3.client("sqs", config=request_path_config())
     return _sqs_client
 
 

@@ -20,7 +20,8 @@ deletes the records that succeeded and delivers the others again:
 - a command without a handler gets a polite "not available" reply;
 - a handler raising RetryLater (or a retryable error) fails the record, except on the last
   receive (ApproximateReceiveCount >= Settings.job_max_receives), where the user gets an error
-  reply instead so that no request ends in silence.
+  reply instead so that no request ends in silence. Such a record comes back after a short
+  backoff (tzurot.jobs.backoff: ChangeMessageVisibility), not the queue's visibility timeout.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ from tzurot.commands import errors, replies
 from tzurot.commands.context import JobContext, RetryLater
 from tzurot.commands.registry import GENERATE_HANDLERS, IMAGE_HANDLERS, handler_for
 from tzurot.config import Settings
+from tzurot.jobs.backoff import TOKEN_LIFETIME
 from tzurot.jobs.idempotency import Busy, new_reference
 from tzurot.logs import get_logger
 
-TOKEN_LIFETIME = timedelta(minutes=15)
 MAX_CONCURRENCY = 10  # SQS's default maximum batch size
 NOT_AVAILABLE = "That command isn't available yet. Sorry!"
 
@@ -174,18 +175,40 @@ class Worker:
             except JobTokenInvalid:
                 record_job(job.command, "invalid")
                 raise
-            except Exception:
+            except Exception as exc:
                 # A batch item failure: SQS delivers the job again (or dead-letters it). Counted
                 # so that retries show before the dead-letter alarm does.
                 record_job(job.command, "retry")
+                self._retry_sooner(record, job, exc)
                 raise
             record_job(job.command, outcome)
             return outcome
 
-    def _run(self, job, receive_count: int) -> str:
-        now = self.clock()
+    def _age(self, job) -> timedelta:
         created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
-        age = now - created
+        return self.clock() - created
+
+    def _retry_sooner(self, record: SQSRecord, job, exc: Exception) -> None:
+        """After a passing failure, make SQS deliver the record again after a short backoff.
+        Not for Busy (the other attempt's claim must end first) nor on the last receive."""
+        from tzurot.jobs import backoff
+
+        receive_count = _receive_count(record)
+        max_receives = self.settings.job_max_receives
+        if receive_count >= max_receives:
+            return
+        if not (isinstance(exc, RetryLater) or errors.is_retryable(exc)):
+            return
+        seconds = backoff.delay_seconds(
+            receive_count,
+            max_receives=max_receives,
+            age=self._age(job),
+            retry_after=backoff.retry_after_of(exc),
+        )
+        backoff.bring_back_sooner(record, seconds)
+
+    def _run(self, job, receive_count: int) -> str:
+        age = self._age(job)
         if age >= TOKEN_LIFETIME:
             log.warning(
                 "job dropped: older than the 15-minute interaction token",

@@ -73,6 +73,11 @@ class JobQueue:
             client = self._client or sqs_client()
             reply = client.send_message(QueueUrl=url, MessageBody=job.to_message())
         except (BotoCoreError, ClientError) as exc:
-            # The botocore message names the operation and error code, never the body.
-            raise QueueUnavailable(f"could not enqueue {job.queue} job: {exc}") from None
+            # The error code (or class) only: a service message is text we do not control.
+            reason = (
+                exc.response.get("Error", {}).get("Code", "ClientError")
+                if isinstance(exc, ClientError)
+                else type(exc).__name__
+            )
+            raise QueueUnavailable(f"could not enqueue {job.queue} job: {reason}") from None
         return reply["MessageId"]

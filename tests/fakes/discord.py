@@ -44,7 +44,9 @@ class _Rule:
     pattern: re.Pattern
     respond: Response
     times: float  # math.inf: until reset
+    after: int = 0  # matching calls to let through before the rule applies
     matched: int = field(default=0)
+    passed: int = field(default=0)
 
 
 class FakeDiscord:
@@ -74,12 +76,15 @@ class FakeDiscord:
         *,
         status: int = 404,
         times: int = 1,
+        after: int = 0,
         body: dict | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """The next `times` matching calls get `status` with Discord's body for it."""
+        """The next `times` matching calls get `status` with Discord's body for it; with
+        `after`, only once that many matching calls went through (e.g. the 2nd followup)."""
         payload = body if body is not None else DEFAULT_BODIES.get(status, {"code": 0})
-        self._add(pattern, JSONResponse(payload, status_code=status, headers=headers), times)
+        response = JSONResponse(payload, status_code=status, headers=headers)
+        self._add(pattern, response, times, after)
 
     def rate_limit_next(
         self, retry_after: float = 0.2, *, pattern: str = ".*", times: int = 1, is_global=False
@@ -110,14 +115,17 @@ class FakeDiscord:
         body = {"message": "Invalid Webhook Token", "code": 50027}
         self._add(re.escape(f"/{token}"), JSONResponse(body, status_code=401), math.inf)
 
-    def _add(self, pattern: str, response: Response, times: float) -> None:
+    def _add(self, pattern: str, response: Response, times: float, after: int = 0) -> None:
         with self._lock:
-            self._rules.append(_Rule(re.compile(pattern), response, times))
+            self._rules.append(_Rule(re.compile(pattern), response, times, after))
 
     def _intercept(self, call: RecordedCall) -> Response | None:
         with self._lock:
             for rule in self._rules:
                 if rule.matched < rule.times and rule.pattern.search(call.line):
+                    if rule.passed < rule.after:
+                        rule.passed += 1
+                        continue
                     rule.matched += 1
                     return rule.respond
         return None

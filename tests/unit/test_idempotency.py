@@ -9,7 +9,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tzurot.jobs.idempotency import Busy, claim, finish, release
+from tzurot.jobs.idempotency import Busy, claim, finish, record_replies, release
 
 IID = "1234567890123456789"
 
@@ -69,6 +69,21 @@ def test_release_after_done_reopens_for_resending_the_answer(db):
     finish(db, IID, "done")
     release(db, IID)
     assert claim(db, IID, "chat").attempts == 2
+
+
+def test_reply_progress_survives_release_and_comes_back_with_the_claim(db):
+    first = claim(db, IID, "chat")
+    assert first.replies_sent == 0
+    finish(db, IID, "done")
+    record_replies(db, IID, 1)
+    record_replies(db, IID, 2)
+    record_replies(db, IID, 1)  # never goes back
+    release(db, IID)  # Discord failed on part 3
+    again = claim(db, IID, "chat")
+    assert (again.claimed, again.attempts, again.replies_sent) == (True, 2, 2)
+    assert db.execute(
+        "SELECT replies_sent FROM processed_interactions WHERE interaction_id = %s", (IID,)
+    ).fetchone() == (2,)
 
 
 def test_a_failed_job_stays_failed(db):

@@ -12,11 +12,12 @@ One warm turn is five database round trips and no KMS call:
 5. after the provider answered: the usage row, the two history rows and 'done', as one
    statement (tzurot.db.compose.atomically), so they are written together or not at all.
 
-Then the deferred message is edited into the answer (followups for long ones). If Discord fails
-at that point the claim is released and SQS delivers the job again; the retry finds the
-committed answer in the history and only sends it (no second provider call, usage row or history
-row). Failures become replies (tzurot.commands.errors); a retryable one is retried through SQS
-and, on the last receive, still answered, so no request ends in silence.
+Then the deferred message is edited into the answer (followups for long ones, each recorded
+once it arrived). If Discord fails at that point the claim is released and SQS delivers the job
+again; the retry finds the committed answer in the history and only sends the parts still
+missing (no second provider call, usage row or history row, no part shown twice). Failures
+become replies (tzurot.commands.errors); a retryable one is retried through SQS and, on the last
+receive, still answered, so no request ends in silence.
 """
 
 from __future__ import annotations
@@ -182,8 +183,18 @@ class ChatTurn:
                 conn, conversation_id(job), str(personality.id), job.interaction_id
             )
             if answer is not None:
-                log.info("resending the answer an earlier attempt committed")
-                replies.send_answer(ctx.discord, job, personality, answer)
+                log.info(
+                    "resending the answer an earlier attempt committed",
+                    extra={"parts_already_sent": claim.replies_sent},
+                )
+                replies.send_answer(
+                    ctx.discord,
+                    job,
+                    personality,
+                    answer,
+                    already_sent=claim.replies_sent,
+                    progress=self._record_replies,
+                )
                 idempotency.finish(conn, job.interaction_id, "done")
                 return "ok"
 
@@ -233,7 +244,9 @@ class ChatTurn:
             ),
             idempotency.finish_statement(job.interaction_id, "done"),
         ).execute(conn)
-        replies.send_answer(ctx.discord, job, personality, result.text)
+        replies.send_answer(
+            ctx.discord, job, personality, result.text, progress=self._record_replies
+        )
         log.info(
             "answered",
             extra={
@@ -245,6 +258,10 @@ class ChatTurn:
             },
         )
         return "ok"
+
+    def _record_replies(self, sent: int) -> None:
+        """Best effort: if it cannot be written, a retry may only show a part twice."""
+        _quietly(lambda: idempotency.record_replies(self.ctx.conn(), self.job.interaction_id, sent))
 
     def _api_key(self, conn, state: UserState, config: EffectiveConfig | None) -> str:
         """The user's key for the provider; else the operator's guest key when guest mode is

@@ -14,6 +14,7 @@ followup (flag 64).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tzurot.discord.chunking import split_message
@@ -47,12 +48,31 @@ def answer_payloads(personality: Personality, text: str) -> list[dict]:
     return payloads
 
 
-def send_answer(discord: DiscordRest, job: Job, personality: Personality, text: str) -> None:
-    """Edit the deferred message into the answer, then post the rest as followups."""
-    first, *rest = answer_payloads(personality, text)
-    discord.edit_original(job.interaction_token, first)
-    for payload in rest:
-        discord.create_followup(job.interaction_token, payload)
+def send_answer(
+    discord: DiscordRest,
+    job: Job,
+    personality: Personality,
+    text: str,
+    *,
+    already_sent: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Edit the deferred message into the answer, then post the rest as followups.
+
+    The first `already_sent` parts reached Discord on an earlier attempt and are skipped. For an
+    answer of several parts, `progress(n)` is called once the first n have arrived (not after
+    the last: then the whole answer is there), so a retry after a failure part-way can resume.
+    """
+    payloads = answer_payloads(personality, text)
+    for number, payload in enumerate(payloads):
+        if number < already_sent:
+            continue
+        if number == 0:
+            discord.edit_original(job.interaction_token, payload)
+        else:
+            discord.create_followup(job.interaction_token, payload)
+        if progress is not None and number + 1 < len(payloads):
+            progress(number + 1)
 
 
 def send_public(discord: DiscordRest, job: Job, text: str, personality=None) -> None:

@@ -27,7 +27,10 @@ claim returns decides what happens:
    and raises so SQS redelivers. If the failure came after the answer was committed (Discord
    failed while replying), `release` also flips 'done' back to 'processing', and the retry finds
    the committed answer in the conversation history and only sends it again (see
-   tzurot.commands.chat), so the provider is not paid twice.
+   tzurot.commands.chat), so the provider is not paid twice. A multi-part answer records how
+   many parts reached Discord (`replies_sent`, after each part but the last: one extra round
+   trip per followup, none for an answer of one message), and the retry resends only the parts
+   still missing, so Discord failing on the 2nd followup does not show the 1st twice.
 6. The last receive (ApproximateReceiveCount at the queue's maxReceiveCount) of a job that keeps
    failing: the worker tells the user with an error reply and marks the row 'failed' instead
    of releasing it, so no request ends in silence and the DLQ copy is not replayed into a reply.
@@ -61,7 +64,7 @@ VALUES (%(interaction_id)s, %(job_kind)s, 'processing', %(reference)s)
 ON CONFLICT (interaction_id) DO UPDATE
     SET attempts = p.attempts + 1, updated_at = now()
     WHERE p.status = 'processing' AND p.updated_at < now() - %(lease)s
-RETURNING p.attempts, p.reference"""
+RETURNING p.attempts, p.reference, p.replies_sent"""
 
 _STATUS = """SELECT status, attempts, reference FROM processed_interactions
 WHERE interaction_id = %(interaction_id)s"""
@@ -84,6 +87,7 @@ class Claim:
     status: Status
     attempts: int
     reference: str
+    replies_sent: int = 0  # parts of the answer an earlier attempt got to Discord
 
     @property
     def is_retry(self) -> bool:
@@ -110,7 +114,7 @@ def claim(conn, interaction_id: str, job_kind: str, *, lease: timedelta = LEASE)
         },
     ).fetchone()
     if row is not None:
-        return Claim(interaction_id, True, "processing", row[0], row[1])
+        return Claim(interaction_id, True, "processing", row[0], row[1], row[2])
     current = conn.execute(_STATUS, {"interaction_id": interaction_id}).fetchone()
     if current is None:  # deleted in between (an operator cleaning up): claim afresh
         return claim(conn, interaction_id, job_kind, lease=lease)
@@ -131,6 +135,15 @@ def finish_statement(interaction_id: str, status: Literal["done", "failed"]) -> 
 
 def finish(conn, interaction_id: str, status: Literal["done", "failed"]) -> None:
     finish_statement(interaction_id, status).execute(conn)
+
+
+def record_replies(conn, interaction_id: str, sent: int) -> None:
+    """Note that the first `sent` parts of the job's answer reached Discord (case 5 above)."""
+    conn.execute(
+        "UPDATE processed_interactions SET replies_sent = %(sent)s "
+        "WHERE interaction_id = %(interaction_id)s AND replies_sent < %(sent)s",
+        {"interaction_id": interaction_id, "sent": sent},
+    )
 
 
 def release(conn, interaction_id: str) -> None:

@@ -1,0 +1,1 @@
+ALTER TABLE processed_interactions DROP COLUMN replies_sent;

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tzurot.commands import errors, history, replies
+from tzurot.commands.claimed import ClaimedJob
 from tzurot.commands.config_resolution import (
     DEFAULT_HISTORY,
     EffectiveConfig,
@@ -138,14 +139,14 @@ def handle(job: Job, ctx: JobContext) -> str:
     return ChatTurn(job, ctx).run()
 
 
-class ChatTurn:
+class ChatTurn(ClaimedJob):
     """One /chat job from claim to reply. Attributes fill in as the turn gets further, so a
     failure reply can use what is known (the personality's voice, the provider)."""
 
+    kind = "chat"
+
     def __init__(self, job: Job, ctx: JobContext):
-        self.job = job
-        self.ctx = ctx
-        self.reference = ""
+        super().__init__(job, ctx)
         self.personality: Personality | None = None
         self.config: EffectiveConfig | None = None
         self.key_source: KeySource = "user"
@@ -153,22 +154,7 @@ class ChatTurn:
 
     # --- the turn -------------------------------------------------------------------------
 
-    def run(self) -> str:
-        conn = self.ctx.conn()
-        claim = idempotency.claim(conn, self.job.interaction_id, "chat")
-        if not claim.claimed:
-            log.info(
-                "duplicate delivery ignored",
-                extra={"status": claim.status, "reference": claim.reference},
-            )
-            return "duplicate"
-        self.reference = claim.reference
-        try:
-            return self._turn(conn, claim)
-        except Exception as exc:  # every failure ends in a reply or a retry, never in silence
-            return self._fail(exc)
-
-    def _turn(self, conn, claim: idempotency.Claim) -> str:
+    def _work(self, conn, claim: idempotency.Claim) -> str:
         from tzurot.personalities.repository import resolve
 
         job, ctx = self.job, self.ctx

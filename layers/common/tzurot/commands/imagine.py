@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tzurot.commands import errors, replies
+from tzurot.commands.claimed import ClaimedJob
 from tzurot.commands.context import JobContext, RetryLater
 from tzurot.db.compose import atomically
 from tzurot.errors import TzurotError
@@ -322,32 +323,17 @@ def handle(job: Job, ctx: JobContext) -> str:
     return ImagineJob(job, ctx).run()
 
 
-class ImagineJob:
+class ImagineJob(ClaimedJob):
     """One /imagine job from claim to upload. Attributes fill in as it gets further, so a
     failure reply can use what is known (the personality's voice, the provider)."""
 
+    kind = "imagine"
+
     def __init__(self, job: Job, ctx: JobContext):
-        self.job = job
-        self.ctx = ctx
-        self.reference = ""
+        super().__init__(job, ctx)
         self.personality: Personality | None = None
         self.plan: ImagePlan | None = None
         self.user_id: str | None = None
-
-    def run(self) -> str:
-        conn = self.ctx.conn()
-        claim = idempotency.claim(conn, self.job.interaction_id, "imagine")
-        if not claim.claimed:
-            log.info(
-                "duplicate delivery ignored",
-                extra={"status": claim.status, "reference": claim.reference},
-            )
-            return "duplicate"
-        self.reference = claim.reference
-        try:
-            return self._work(conn, claim)
-        except Exception as exc:  # every failure ends in a reply or a retry, never in silence
-            return self._fail(exc)
 
     def _work(self, conn, claim: idempotency.Claim) -> str:
         from tzurot.crypto.key_store import load_user_key

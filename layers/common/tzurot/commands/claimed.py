@@ -1,0 +1,49 @@
+"""The shape every provider-calling job shares: claim the interaction once, then work or fail.
+
+A redelivered job whose interaction is already claimed does nothing (SQS is at least once; see
+tzurot.jobs.idempotency). Any failure of the work ends in `_fail`, which answers the user or
+hands the job back to SQS, so no request ends in silence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tzurot.commands.context import JobContext
+from tzurot.jobs import idempotency
+from tzurot.jobs.model import Job
+from tzurot.logs import get_logger
+
+log = get_logger("tzurot.worker")
+
+
+class ClaimedJob:
+    """One job from claim to reply; subclasses name their `kind` and do `_work` and `_fail`."""
+
+    kind: str
+
+    def __init__(self, job: Job, ctx: JobContext):
+        self.job = job
+        self.ctx = ctx
+        self.reference = ""
+
+    def run(self) -> str:
+        conn = self.ctx.conn()
+        claim = idempotency.claim(conn, self.job.interaction_id, self.kind)
+        if not claim.claimed:
+            log.info(
+                "duplicate delivery ignored",
+                extra={"status": claim.status, "reference": claim.reference},
+            )
+            return "duplicate"
+        self.reference = claim.reference
+        try:
+            return self._work(conn, claim)
+        except Exception as exc:  # every failure ends in a reply or a retry, never in silence
+            return self._fail(exc)
+
+    def _work(self, conn: Any, claim: idempotency.Claim) -> str:
+        raise NotImplementedError
+
+    def _fail(self, exc: Exception) -> str:
+        raise NotImplementedError

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tzurot.commands import errors, history, replies
-from tzurot.commands.claimed import ClaimedJob
+from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
     DEFAULT_HISTORY,
     EffectiveConfig,
@@ -40,7 +40,7 @@ from tzurot.commands.config_resolution import (
     user_layers_sql,
     validate,
 )
-from tzurot.commands.context import JobContext, RetryLater
+from tzurot.commands.context import JobContext
 from tzurot.commands.prompt import ReferencedMessage, build_prompt
 from tzurot.db.compose import Statement, atomically
 from tzurot.errors import TzurotError
@@ -247,7 +247,9 @@ class ChatTurn(ClaimedJob):
 
     def _record_replies(self, sent: int) -> None:
         """Best effort: if it cannot be written, a retry may only show a part twice."""
-        _quietly(lambda: idempotency.record_replies(self.ctx.conn(), self.job.interaction_id, sent))
+        best_effort(
+            lambda: idempotency.record_replies(self.ctx.conn(), self.job.interaction_id, sent)
+        )
 
     def _api_key(self, conn, state: UserState, config: EffectiveConfig | None) -> str:
         """The user's key for the provider; else the operator's guest key when guest mode is
@@ -324,17 +326,7 @@ class ChatTurn(ClaimedJob):
 
         ctx, job = self.ctx, self.job
         provider = self.config.provider if self.config else None
-        if errors.is_retryable(exc) and not ctx.last_attempt:
-            log.warning(
-                "retryable failure; SQS will deliver the job again",
-                extra={
-                    "reference": self.reference,
-                    "error": type(exc).__name__,
-                    "receive_count": ctx.receive_count,
-                },
-            )
-            _quietly(lambda: idempotency.release(ctx.conn(), job.interaction_id))
-            raise RetryLater(str(exc)) from exc
+        self._hand_back_if_passing(exc)
 
         if isinstance(exc, Refusal):
             reply = errors.error_reply(
@@ -372,7 +364,7 @@ class ChatTurn(ClaimedJob):
             },
         )
         self._send_error(reply)
-        _quietly(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
+        best_effort(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
         return "user_error" if reply.category in _USER_CATEGORIES else "failed"
 
     def _tell_owner_of_key(self, exc: Exception, provider: str | None) -> None:
@@ -382,7 +374,7 @@ class ChatTurn(ClaimedJob):
 
         name = errors.provider_name(provider)
         if isinstance(exc, InvalidKey) and self.user_id and provider:
-            _quietly(lambda: deactivate(self.ctx.conn(), self.user_id, provider))
+            best_effort(lambda: deactivate(self.ctx.conn(), self.user_id, provider))
             text = (
                 f"Your {name} API key was rejected (invalid, revoked or expired), so it has "
                 "been switched off. Add a working key with `/wallet set`."
@@ -393,7 +385,7 @@ class ChatTurn(ClaimedJob):
                 f"with {name}; your key stays saved."
             )
         if self.ctx.discord.has_bot_token:
-            _quietly(lambda: self.ctx.discord.send_dm(self.job.user_id, {"content": text}))
+            best_effort(lambda: self.ctx.discord.send_dm(self.job.user_id, {"content": text}))
 
     def _send_error(self, reply: errors.ErrorReply) -> None:
         if not replies.send_error(self.ctx.discord, self.job, reply, self.personality):
@@ -459,11 +451,3 @@ _USER_CATEGORIES = frozenset(
         "bad_request",
     }
 )
-
-
-def _quietly(action) -> None:
-    """Best effort: a follow-up write or DM that fails must not hide the original failure."""
-    try:
-        action()
-    except Exception as exc:
-        log.warning("best-effort step failed", extra={"error": type(exc).__name__})

@@ -7,9 +7,11 @@ hands the job back to SQS, so no request ends in silence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tzurot.commands.context import JobContext
+from tzurot.commands import errors
+from tzurot.commands.context import JobContext, RetryLater
 from tzurot.jobs import idempotency
 from tzurot.jobs.model import Job
 from tzurot.logs import get_logger
@@ -45,5 +47,29 @@ class ClaimedJob:
     def _work(self, conn: Any, claim: idempotency.Claim) -> str:
         raise NotImplementedError
 
+    def _hand_back_if_passing(self, exc: Exception) -> None:
+        """A passing failure before the last receive goes back to SQS: give the claim back
+        and raise RetryLater. On the last receive (or a lasting failure) return, to answer."""
+        if not errors.is_retryable(exc) or self.ctx.last_attempt:
+            return
+        log.warning(
+            "retryable failure; SQS will deliver the job again",
+            extra={
+                "reference": self.reference,
+                "error": type(exc).__name__,
+                "receive_count": self.ctx.receive_count,
+            },
+        )
+        best_effort(lambda: idempotency.release(self.ctx.conn(), self.job.interaction_id))
+        raise RetryLater(str(exc)) from exc
+
     def _fail(self, exc: Exception) -> str:
         raise NotImplementedError
+
+
+def best_effort(action: Callable[[], object]) -> None:
+    """Run a follow-up write or DM whose failure must not hide the original failure."""
+    try:
+        action()
+    except Exception as exc:
+        log.warning("best-effort step failed", extra={"error": type(exc).__name__})

@@ -41,8 +41,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tzurot.commands import errors, replies
-from tzurot.commands.claimed import ClaimedJob
-from tzurot.commands.context import JobContext, RetryLater
+from tzurot.commands.claimed import ClaimedJob, best_effort
+from tzurot.commands.context import JobContext
 from tzurot.db.compose import atomically
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
@@ -424,17 +424,7 @@ class ImagineJob(ClaimedJob):
 
         ctx, job = self.ctx, self.job
         provider = self.plan.provider if self.plan else None
-        if errors.is_retryable(exc) and not ctx.last_attempt:
-            log.warning(
-                "retryable failure; SQS will deliver the job again",
-                extra={
-                    "reference": self.reference,
-                    "error": type(exc).__name__,
-                    "receive_count": ctx.receive_count,
-                },
-            )
-            _best_effort(lambda: idempotency.release(ctx.conn(), job.interaction_id))
-            raise RetryLater(str(exc)) from exc
+        self._hand_back_if_passing(exc)
         if isinstance(exc, ImagineRefused):
             reply = errors.ErrorReply(
                 exc.category, f"{exc}\n||ref: {self.reference}||", ephemeral=True
@@ -456,7 +446,7 @@ class ImagineJob(ClaimedJob):
         )
         if not replies.send_error(ctx.discord, job, reply, self.personality):
             log.error("could not deliver the error reply", extra={"reference": self.reference})
-        _best_effort(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
+        best_effort(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
         recent_images.drop(job.interaction_id)
         user_side = isinstance(exc, ImagineRefused) or reply.category in _USER_CATEGORIES
         return "user_error" if user_side else "failed"
@@ -468,17 +458,9 @@ class ImagineJob(ClaimedJob):
         from tzurot.providers.errors import InvalidKey
 
         if isinstance(exc, InvalidKey) and self.user_id:
-            _best_effort(lambda: deactivate(self.ctx.conn(), self.user_id, provider))
+            best_effort(lambda: deactivate(self.ctx.conn(), self.user_id, provider))
         if self.ctx.discord.has_bot_token:
             text = errors.CATEGORIES[category].default.format(
                 provider=errors.provider_name(provider)
             )
-            _best_effort(lambda: self.ctx.discord.send_dm(self.job.user_id, {"content": text}))
-
-
-def _best_effort(action) -> None:
-    """A follow-up write or DM that fails must not hide the original failure."""
-    try:
-        action()
-    except Exception as exc:
-        log.warning("best-effort step failed", extra={"error": type(exc).__name__})
+            best_effort(lambda: self.ctx.discord.send_dm(self.job.user_id, {"content": text}))

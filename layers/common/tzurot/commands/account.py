@@ -21,7 +21,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tzurot.commands import errors, replies
-from tzurot.commands.context import JobContext, RetryLater
+from tzurot.commands.claimed import best_effort, hand_back_if_passing
+from tzurot.commands.context import JobContext
 from tzurot.commands.formatting import clip
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
@@ -144,8 +145,7 @@ def run(job: Job, ctx: JobContext, body: Body) -> str:
     try:
         send(ctx.discord, job, reply)
     except Exception as exc:
-        if errors.is_retryable(exc) and not ctx.last_attempt:
-            _release(call, exc)
+        hand_back_if_passing(ctx, job, reference, exc)
         log.error(
             "could not deliver the reply",
             extra={"reference": reference, "error": type(exc).__name__},
@@ -176,8 +176,7 @@ def send(discord, job: Job, reply: Reply) -> None:
 
 def _failure(call: AccountCall, exc: Exception) -> Reply:
     """A failure the command did not expect: back to SQS when it may pass, else an error reply."""
-    if errors.is_retryable(exc) and not call.ctx.last_attempt:
-        _release(call, exc)
+    hand_back_if_passing(call.ctx, call.job, call.reference, exc)
     error = errors.reply_for(exc, reference=call.reference)
     (log.exception if error.category == "internal" else log.error)(
         "account command failed",
@@ -191,27 +190,5 @@ def _failure(call: AccountCall, exc: Exception) -> Reply:
     return Reply(error.text)
 
 
-def _release(call: AccountCall, exc: Exception) -> None:
-    """Give the claim back and let SQS deliver the job again (raises RetryLater)."""
-    log.warning(
-        "retryable failure; SQS will deliver the job again",
-        extra={
-            "reference": call.reference,
-            "error": type(exc).__name__,
-            "receive_count": call.ctx.receive_count,
-        },
-    )
-    _quietly(lambda: idempotency.release(call.conn, call.job.interaction_id))
-    raise RetryLater(str(exc)) from exc
-
-
 def _finish(call: AccountCall, status: str) -> None:
-    _quietly(lambda: idempotency.finish(call.conn, call.job.interaction_id, status))
-
-
-def _quietly(action: Callable[[], Any]) -> None:
-    """Best effort: bookkeeping that fails must not hide what the user was told."""
-    try:
-        action()
-    except Exception as exc:
-        log.warning("best-effort step failed", extra={"error": type(exc).__name__})
+    best_effort(lambda: idempotency.finish(call.conn, call.job.interaction_id, status))

@@ -48,23 +48,28 @@ class ClaimedJob:
         raise NotImplementedError
 
     def _hand_back_if_passing(self, exc: Exception) -> None:
-        """A passing failure before the last receive goes back to SQS: give the claim back
-        and raise RetryLater. On the last receive (or a lasting failure) return, to answer."""
-        if not errors.is_retryable(exc) or self.ctx.last_attempt:
-            return
-        log.warning(
-            "retryable failure; SQS will deliver the job again",
-            extra={
-                "reference": self.reference,
-                "error": type(exc).__name__,
-                "receive_count": self.ctx.receive_count,
-            },
-        )
-        best_effort(lambda: idempotency.release(self.ctx.conn(), self.job.interaction_id))
-        raise RetryLater(str(exc)) from exc
+        hand_back_if_passing(self.ctx, self.job, self.reference, exc)
 
     def _fail(self, exc: Exception) -> str:
         raise NotImplementedError
+
+
+def hand_back_if_passing(ctx: JobContext, job: Job, reference: str, exc: Exception) -> None:
+    """A passing failure before the last receive goes back to SQS: give the claim back and
+    raise RetryLater. On the last receive, or for a lasting failure, return: the caller answers.
+    """
+    if not errors.is_retryable(exc) or ctx.last_attempt:
+        return
+    log.warning(
+        "retryable failure; SQS will deliver the job again",
+        extra={
+            "reference": reference,
+            "error": type(exc).__name__,
+            "receive_count": ctx.receive_count,
+        },
+    )
+    best_effort(lambda: idempotency.release(ctx.conn(), job.interaction_id))
+    raise RetryLater(str(exc)) from exc
 
 
 def best_effort(action: Callable[[], object]) -> None:

@@ -247,9 +247,6 @@ class ShapesExport(BaseModel):
         return dict(self.model_extra or {})
 
 
-VOICE_FIELDS = tuple(name for name in ShapesExport.model_fields if name.startswith("voice_"))
-
-
 @dataclass(frozen=True)
 class SourcedExport:
     """A validated export and where it came from (for messages)."""

@@ -1,6 +1,9 @@
 """Configuration from environment variables (the Lambda environment, a local .env, or the CLI).
 
-The names and defaults are a contract (ARCHITECTURE.md); read them here and nowhere else.
+The names and defaults are a contract (ARCHITECTURE.md); the application reads them here and
+nowhere else. Three tooling variables are read where they act, before any Settings exists:
+TZUROT_DEBUG (cli.main: show tracebacks), TZUROT_STATE_DIR (db.embedded: where `.tzurot/`
+lives) and TZUROT_MIGRATIONS_DIR (db.migrations: the SQL files, for the migrate function).
 """
 
 from __future__ import annotations

@@ -197,8 +197,8 @@ Connector = Any  # a psycopg Connection, or a zero-argument callable returning o
 class MasterKeyring:
     """Master keys by version for one container: `active()` to encrypt, `get(version)` to decrypt.
 
-    `conn` is a psycopg connection or a callable returning one (e.g.
-    `tzurot.db.connection.shared_connection`, which survives reconnects). `kms` defaults to
+    `conn` is a psycopg connection or a callable returning one (e.g. the worker's
+    `thread_connection`, which survives reconnects). `kms` defaults to
     `kms_client()`, created on first need. Create one per container and keep it: unwrapped
     versions are cached here and in the module.
     """
@@ -250,16 +250,3 @@ class MasterKeyring:
             key = unwrap(self.kms, wrapped, version=version, kms_key_id=kms_key_id)
             self._by_version[version] = key
         return key
-
-
-_default: MasterKeyring | None = None
-
-
-def default_keyring() -> MasterKeyring:
-    """The container's keyring over the shared database connection and the default KMS client."""
-    global _default
-    if _default is None:
-        from tzurot.db.connection import shared_connection
-
-        _default = MasterKeyring(shared_connection)
-    return _default

@@ -156,19 +156,16 @@ def unwrap_token_key(kms: Any, wrapped: bytes, *, key_id: str | None = None) -> 
             return cached
     # No single flight: the batch is one record in Lambda; a second concurrent Decrypt of the
     # same blob (local poller, cold container) costs one KMS call and changes nothing.
-    params: dict[str, Any] = {"CiphertextBlob": wrapped, "EncryptionContext": CONTEXT}
-    if key_id:
-        params["KeyId"] = key_id
-    try:
-        key = bytes(kms.decrypt(**params)["Plaintext"])
-    except Exception as exc:
-        if _kms.is_ciphertext_error(exc):
-            raise JobTokenInvalid(
-                "KMS will not unwrap the job's token key (another KMS key or encryption context)"
-            ) from None
-        if _kms.is_kms_failure(exc):
-            raise _kms.unavailable(exc, "unwrap the job token key") from None
-        raise
+    key = _kms.decrypt(
+        kms,
+        wrapped,
+        CONTEXT,
+        key_id=key_id,
+        action="unwrap the job token key",
+        refused=JobTokenInvalid(
+            "KMS will not unwrap the job's token key (another KMS key or encryption context)"
+        ),
+    )
     if len(key) != KEY_BYTES:
         raise JobTokenInvalid("the job's token key is not a 32-byte key")
     with _unwrapped_lock:

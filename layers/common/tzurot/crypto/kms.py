@@ -7,9 +7,10 @@ region variables.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from tzurot.crypto.errors import KmsUnavailable
+from tzurot.crypto.errors import CryptoError, KmsUnavailable
 
 # KMS answers these when the ciphertext or its encryption context is not the one it made.
 CIPHERTEXT_ERROR_CODES = frozenset({"InvalidCiphertextException", "IncorrectKeyException"})
@@ -95,3 +96,32 @@ def is_kms_failure(exc: BaseException) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return isinstance(exc, BotoCoreError | ClientError)
+
+
+def decrypt(
+    kms: Any,
+    blob: bytes,
+    context: Mapping[str, str],
+    *,
+    key_id: str | None,
+    action: str,
+    refused: CryptoError,
+    failure: Callable[[str], CryptoError] = KmsUnavailable,
+) -> bytes:
+    """The plaintext of one KMS Decrypt of `blob` under `context`.
+
+    `key_id`, when given, makes KMS refuse a blob made under any other key. A blob KMS will not
+    open (another key or context, a forgery) raises `refused`; a KMS failure raises
+    `failure("KMS could not <action> (<code>)...")`; anything else propagates.
+    """
+    params: dict[str, Any] = {"CiphertextBlob": blob, "EncryptionContext": context}
+    if key_id:
+        params["KeyId"] = key_id
+    try:
+        return bytes(kms.decrypt(**params)["Plaintext"])
+    except Exception as exc:
+        if is_ciphertext_error(exc):
+            raise refused from None
+        if is_kms_failure(exc):
+            raise failure(f"KMS could not {action} {explain(exc)}") from None
+        raise

@@ -10,6 +10,7 @@ fetched a row just before a rotation rewrote it still decrypts.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -107,23 +108,18 @@ def unwrap(kms, wrapped: bytes, *, version: int, kms_key_id: str | None = None) 
 
 
 def _decrypt_wrapped(kms, wrapped: bytes, *, version: int, kms_key_id: str | None) -> bytes:
-    params: dict[str, Any] = {"CiphertextBlob": wrapped, "EncryptionContext": WRAP_CONTEXT}
-    if kms_key_id:
-        params["KeyId"] = kms_key_id
-    try:
-        plaintext = bytes(kms.decrypt(**params)["Plaintext"])
-    except Exception as exc:
-        if _kms.is_ciphertext_error(exc):
-            raise MasterKeyUnavailable(
-                f"KMS will not unwrap master key version {version} "
-                "(wrong KMS key or encryption context)"
-            ) from None
-        if _kms.is_kms_failure(exc):
-            raise MasterKeyUnavailable(
-                f"KMS could not unwrap master key version {version} {_kms.explain(exc)}",
-                retryable=True,
-            ) from None
-        raise
+    plaintext = _kms.decrypt(
+        kms,
+        wrapped,
+        WRAP_CONTEXT,
+        key_id=kms_key_id,
+        action=f"unwrap master key version {version}",
+        refused=MasterKeyUnavailable(
+            f"KMS will not unwrap master key version {version} "
+            "(wrong KMS key or encryption context)"
+        ),
+        failure=functools.partial(MasterKeyUnavailable, retryable=True),
+    )
     if len(plaintext) != KEY_BYTES:
         raise MasterKeyUnavailable(f"master key version {version} is not a 32-byte key")
     with _unwrapped_lock:

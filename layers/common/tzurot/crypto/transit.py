@@ -81,20 +81,17 @@ def open_modal_secret(
         raise TransitDecryptionFailed("the sealed key is not valid base64") from None
     if not ciphertext:
         raise TransitDecryptionFailed("the sealed key is empty")
-    params = {"CiphertextBlob": ciphertext, "EncryptionContext": context}
-    if key_id:
-        params["KeyId"] = key_id
+    plaintext = _kms.decrypt(
+        kms,
+        ciphertext,
+        context,
+        key_id=key_id,
+        action="decrypt the submitted key",
+        refused=TransitDecryptionFailed(
+            "the sealed key does not open for this user, provider and interaction"
+        ),
+    )
     try:
-        response = kms.decrypt(**params)
-    except Exception as exc:
-        if _kms.is_ciphertext_error(exc):
-            raise TransitDecryptionFailed(
-                "the sealed key does not open for this user, provider and interaction"
-            ) from None
-        if _kms.is_kms_failure(exc):
-            raise _kms.unavailable(exc, "decrypt the submitted key") from None
-        raise
-    try:
-        return response["Plaintext"].decode("utf-8")
+        return plaintext.decode("utf-8")
     except UnicodeDecodeError:
         raise TransitDecryptionFailed("the sealed key is not text") from None

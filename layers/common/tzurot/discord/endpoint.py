@@ -163,7 +163,9 @@ class InteractionEndpoint:
             return modals.wallet_key_modal(provider)
         if (path.name, path.subcommand) == ("config", "edit-advanced"):
             return self._advanced_form(interaction, path.options.get("personality"))
-        return self._enqueue(interaction, options=path.options)
+        return self._enqueue(
+            interaction, command=path.name, subcommand=path.subcommand, options=path.options
+        )
 
     def _advanced_form(self, interaction: Interaction, option: object) -> dict[str, Any]:
         """The edit-advanced modal, prefilled with what the user has stored for the scope."""

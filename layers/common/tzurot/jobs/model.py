@@ -100,8 +100,8 @@ class Job(BaseModel):
         Queue and ephemerality come from the command's definition. `token_sealed` is the
         interaction's token, sealed for this interaction id (tzurot.discord.sealing).
         """
-        path = interaction.command_path()
         if command is None:
+            path = interaction.command_path()
             if path is None:
                 raise ValueError("interaction has no command")
             command, subcommand = path.name, path.subcommand

@@ -36,21 +36,24 @@ log = get_logger("tzurot.account")
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 
-# One round trip: the user's row, created on first contact (the username kept current). A
-# concurrent first job may insert the row after this statement's snapshot: then no row comes
-# back, and running it again finds it.
-_USER = """WITH new_user AS (
+# The CTEs that give `usr` (id, timezone): the user's row, created on first contact (the
+# username kept current), from the parameters discord_id and username; /chat's state statement
+# builds on them too. A concurrent first job may insert the row after the statement's snapshot:
+# then no row comes back, and running the statement again finds it.
+USER_CTES = """new_user AS (
     INSERT INTO users (discord_id, username) VALUES (%(discord_id)s, %(username)s)
     ON CONFLICT (discord_id) DO NOTHING
     RETURNING id, timezone
 ), renamed AS (
     UPDATE users SET username = %(username)s, updated_at = now()
     WHERE discord_id = %(discord_id)s AND username IS DISTINCT FROM %(username)s
-)
-SELECT id::text, timezone FROM new_user
-UNION ALL
-SELECT id::text, timezone FROM users WHERE discord_id = %(discord_id)s
-LIMIT 1"""
+), usr AS (
+    SELECT id, timezone FROM new_user
+    UNION ALL
+    SELECT id, timezone FROM users WHERE discord_id = %(discord_id)s
+    LIMIT 1
+)"""
+_USER = f"WITH {USER_CTES}\nSELECT id::text, timezone FROM usr"  # one round trip
 
 
 class Refusal(TzurotError):

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tzurot.commands import errors, history, replies
+from tzurot.commands.account import USER_CTES
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
     DEFAULT_HISTORY,
@@ -82,19 +83,7 @@ def state_statement(job: Job, personality: Personality, now: datetime) -> Statem
             JOIN user_personality_configs u ON u.user_id = usr.id
                  AND u.personality_id = %(config_personality_id)s
             JOIN llm_configs c ON c.id = u.llm_config_id), %(history_default)s)"""
-    sql = f"""WITH new_user AS (
-    INSERT INTO users (discord_id, username) VALUES (%(discord_id)s, %(username)s)
-    ON CONFLICT (discord_id) DO NOTHING
-    RETURNING id, timezone
-), renamed AS (
-    UPDATE users SET username = %(username)s, updated_at = now()
-    WHERE discord_id = %(discord_id)s AND username IS DISTINCT FROM %(username)s
-), usr AS (
-    SELECT id, timezone FROM new_user
-    UNION ALL
-    SELECT id, timezone FROM users WHERE discord_id = %(discord_id)s
-    LIMIT 1
-)
+    sql = f"""WITH {USER_CTES}
 SELECT usr.id::text, usr.timezone,
        {user_layers_sql("usr.id")},
        {history.recent_sql(history_limit)},

@@ -143,22 +143,20 @@ def load_user_key(
 
 def deactivate(conn, user_id: str | uuid.UUID, provider: str) -> bool:
     """Mark the key inactive (it failed at the provider); True when an active key was changed."""
-    user_id, provider = canonical_user_id(user_id), _check_provider(provider)
-    cursor = conn.execute(
-        "UPDATE user_api_keys SET is_active = false, updated_at = now()"
-        " WHERE user_id = %s AND provider = %s AND is_active",
-        (user_id, provider),
-    )
-    return cursor.rowcount > 0
+    return _set_active(conn, user_id, provider, False)
 
 
 def activate(conn, user_id: str | uuid.UUID, provider: str) -> bool:
     """Mark the key active again (it passed a check); True when an inactive key was changed."""
+    return _set_active(conn, user_id, provider, True)
+
+
+def _set_active(conn, user_id: str | uuid.UUID, provider: str, active: bool) -> bool:
     user_id, provider = canonical_user_id(user_id), _check_provider(provider)
     cursor = conn.execute(
-        "UPDATE user_api_keys SET is_active = true, updated_at = now()"
-        " WHERE user_id = %s AND provider = %s AND NOT is_active",
-        (user_id, provider),
+        "UPDATE user_api_keys SET is_active = %(active)s, updated_at = now()"
+        " WHERE user_id = %(user_id)s AND provider = %(provider)s AND is_active <> %(active)s",
+        {"active": active, "user_id": user_id, "provider": provider},
     )
     return cursor.rowcount > 0
 

@@ -40,3 +40,12 @@ def test_embed_with_every_part_and_an_attachment():
         "OpenAI · gpt-image-1",
         "(file: image.png)",
     ]
+
+
+def test_sink_url_takes_the_api_suffix_or_not():
+    from tzurot.cli.simulate import sink_api_url
+
+    assert sink_api_url("http://127.0.0.1:8788") == "http://127.0.0.1:8788/api/v10"
+    assert sink_api_url("http://127.0.0.1:8788/") == "http://127.0.0.1:8788/api/v10"
+    assert sink_api_url("http://127.0.0.1:8788/api/v10") == "http://127.0.0.1:8788/api/v10"
+    assert sink_api_url("http://127.0.0.1:8788/api/v10/") == "http://127.0.0.1:8788/api/v10"

@@ -39,8 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument(
         "--sink-url",
+        type=sink_api_url,
         default=f"http://127.0.0.1:{SINK_PORT}/api/v10",
-        help="the Discord sink of `tzurot dev --discord-sink` (where replies are read from)",
+        help="the Discord sink of `tzurot dev --discord-sink` (where replies are read from; "
+        "the /api/v10 suffix may be left out)",
     )
     actions = simulate.add_subparsers(dest="action", required=True)
     actions.add_parser("ping", help="a PING (expects PONG)")
@@ -114,6 +116,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 DEFERRED = 5
+
+
+def sink_api_url(url: str) -> str:
+    """The sink's API base: `tzurot dev` prints it with /api/v10, people type it without."""
+    url = url.rstrip("/")
+    return url if url.endswith("/api/v10") else f"{url}/api/v10"
 
 
 def print_followups(sink_url: str, token: str, wait: float) -> None:

@@ -117,7 +117,10 @@ def test_history_is_replayed_and_the_alias_resolves(chat):
 
     assert result == {"batchItemFailures": []}
     assert fake.last_request.json["messages"][1:] == [
-        {"role": "user", "content": "first question"},
+        {
+            "role": "user",
+            "content": "<context>\nSpeaking with: dev-user\n</context>\n\nfirst question",
+        },
         {"role": "assistant", "content": "First answer."},
         {"role": "user", "content": context_text("second question", chat.now)},
     ]
@@ -177,7 +180,10 @@ def test_system_prompt_is_byte_identical_between_turns(chat, slug):
         model,
         system_prompt(name),
         [
-            {"role": "user", "content": "first question"},
+            {
+                "role": "user",
+                "content": "<context>\nSpeaking with: dev-user\n</context>\n\nfirst question",
+            },
             {"role": "assistant", "content": "First answer."},
             {
                 "role": "user",
@@ -191,6 +197,46 @@ def test_system_prompt_is_byte_identical_between_turns(chat, slug):
         system_prompt(name),
         [{"role": "user", "content": context_text("first question", first_turn)}],
     )
+
+
+def test_past_turns_of_two_users_in_one_channel_carry_each_speakers_name(chat):
+    """Several people talk to one personality in a channel: each replayed question names who
+    asked it (their users.username), fetched in the same statement as the rest of the state."""
+    bob = simulator.Identity(
+        user_id="777000000000000005",
+        username="bob",
+        channel_id=GUILD.channel_id,
+        guild_id=GUILD.guild_id,
+    )
+    chat.store_key("openai")
+    fake = chat.provider("openai")
+    for answer in ("Hello, dev-user.", "Hello, Bob.", "You are dev-user."):
+        fake.queue_reply(text=answer)
+    chat.chat("ada", "I'm the first one here.")
+    bob_id = chat.db.execute(
+        "INSERT INTO users (discord_id, username) VALUES (%s, 'bob') RETURNING id", (bob.user_id,)
+    ).fetchone()[0]
+    chat.store_key("openai", user_id=str(bob_id))
+    chat.chat("ada", "And I'm Bob.", who=bob)
+    chat.chat("ada", "Who am I?")
+
+    assert fake.last_request.json["messages"][1:] == [
+        {
+            "role": "user",
+            "content": "<context>\nSpeaking with: dev-user\n</context>\n\nI'm the first one here.",
+        },
+        {"role": "assistant", "content": "Hello, dev-user."},
+        {"role": "user", "content": "<context>\nSpeaking with: bob\n</context>\n\nAnd I'm Bob."},
+        {"role": "assistant", "content": "Hello, Bob."},
+        {"role": "user", "content": context_text("Who am I?", chat.now)},
+    ]
+    # Stored as written: the names come from users, not from the history rows.
+    assert [row[2:4] for row in chat.history_rows()][:4] == [
+        ("user", "I'm the first one here."),
+        ("assistant", "Hello, dev-user."),
+        ("user", "And I'm Bob."),
+        ("assistant", "Hello, Bob."),
+    ]
 
 
 def test_history_window_is_the_configured_number_of_messages(chat):

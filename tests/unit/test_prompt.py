@@ -43,7 +43,7 @@ def test_system_prompt_is_byte_identical_between_turns():
     first = build_prompt(LILITH, [], "hi", now=NOW, timezone="UTC", speaker="alice")
     later = build_prompt(
         LILITH,
-        [HistoryMessage("user", "hi"), HistoryMessage("assistant", "Well met.")],
+        [HistoryMessage("user", "hi", "alice"), HistoryMessage("assistant", "Well met.")],
         "how are you?",
         now=datetime(2027, 1, 1, 23, 59, tzinfo=UTC),
         timezone="Asia/Tokyo",
@@ -67,20 +67,54 @@ def test_last_user_turn_carries_the_local_date_time_and_speaker():
     ]
 
 
-def test_history_replays_raw_messages_in_order_and_starts_with_a_user_turn():
+def test_history_replays_messages_in_order_and_starts_with_a_user_turn():
     history = [
         HistoryMessage("assistant", "(cut off answer)"),
-        HistoryMessage("user", "first question"),
+        HistoryMessage("user", "first question", "alice"),
         HistoryMessage("assistant", "first answer"),
     ]
-    prompt = build_prompt(LILITH, history, "second", now=NOW, timezone=None, speaker="a")
-    assert prompt.messages[:2] == [
-        ChatMessage("user", "first question"),
+    prompt = build_prompt(LILITH, history, "second", now=NOW, timezone=None, speaker="alice")
+    assert prompt.messages == [
+        ChatMessage("user", "<context>\nSpeaking with: alice\n</context>\n\nfirst question"),
         ChatMessage("assistant", "first answer"),
+        ChatMessage(
+            "user",
+            "<context>\n"
+            "Speaking with: alice\n"
+            "Current date and time for them: Thursday, 26 November 2026, 07:43 (UTC)\n"
+            "</context>\n\n"
+            "second",
+        ),
     ]
-    assert prompt.messages[2].role == "user"
-    assert prompt.messages[2].content.endswith("</context>\n\nsecond")
-    assert "(UTC)" in prompt.messages[2].content
+
+
+def test_past_turns_of_two_users_carry_each_speakers_name():
+    history = [
+        HistoryMessage("user", "I'm Alice, hi!", "alice"),
+        HistoryMessage("assistant", "Well met, Alice."),
+        HistoryMessage("user", "And I'm Bob.", "bob"),
+        HistoryMessage("assistant", "Welcome, Bob."),
+    ]
+    prompt = build_prompt(LILITH, history, "who am I?", now=NOW, timezone="UTC", speaker="alice")
+    assert prompt.messages[:4] == [
+        ChatMessage("user", "<context>\nSpeaking with: alice\n</context>\n\nI'm Alice, hi!"),
+        ChatMessage("assistant", "Well met, Alice."),
+        ChatMessage("user", "<context>\nSpeaking with: bob\n</context>\n\nAnd I'm Bob."),
+        ChatMessage("assistant", "Welcome, Bob."),
+    ]
+    assert prompt.messages[4].content.startswith("<context>\nSpeaking with: alice\nCurrent date")
+    # Who spoke earlier never reaches the system prompt.
+    assert prompt.system == system_prompt(LILITH)
+
+
+def test_a_past_turn_without_a_known_speaker_replays_as_written():
+    """Imported rows, or a deleted user's (users row gone, user_id set to NULL)."""
+    history = [HistoryMessage("user", "old question"), HistoryMessage("assistant", "old answer")]
+    prompt = build_prompt(LILITH, history, "new", now=NOW, timezone="UTC", speaker="alice")
+    assert prompt.messages[:2] == [
+        ChatMessage("user", "old question"),
+        ChatMessage("assistant", "old answer"),
+    ]
 
 
 def test_unknown_timezone_falls_back_to_utc():

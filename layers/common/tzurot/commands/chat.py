@@ -6,8 +6,8 @@ One warm turn is five database round trips and no KMS call:
 1. claim the interaction (tzurot.jobs.idempotency): a redelivered job stops here;
 2. resolve the personality by name, slug or alias (with its default LLM config);
 3. one statement for everything about the user: upsert the user row (first contact creates
-   it), their timezone, their config layers, the conversation's recent history and today's
-   token usage;
+   it), their timezone, their config layers, the conversation's recent history (joined with
+   users, for who asked each question) and today's token usage;
 4. the user's key for the effective provider (decrypted in memory; the master key is cached);
 5. after the provider answered: the usage row, the two history rows and 'done', as one
    statement (tzurot.db.compose.atomically), so they are written together or not at all.

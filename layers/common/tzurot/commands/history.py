@@ -5,6 +5,10 @@ usage row and the job's 'done' mark (see tzurot.commands.chat), so history never
 without its answer. Rows carry the interaction id, which lets a retry find an answer that was
 already generated (the reply failed, not the provider call) and send it again.
 `max_conversation_history` counts messages (rows), not pairs.
+
+A replayed user message carries its speaker's username (users.username, joined in the same
+subquery), so in a channel where several people talk to one personality the model can tell them
+apart. Rows without a user (imported, or the user was deleted) replay without one.
 """
 
 from __future__ import annotations
@@ -21,19 +25,23 @@ Role = Literal["user", "assistant"]
 class HistoryMessage:
     role: Role
     content: str
+    speaker: str | None = None  # the username of who wrote a user message; None on answers
 
 
 def recent_sql(limit_sql: str) -> str:
     """A scalar subquery: the last `limit_sql` messages of the conversation in the parameters
     `history_channel_id` / `history_personality_id`, oldest first, as a JSON array of
-    {"role", "content"}. Walks the (channel_id, personality_id, id DESC) index backwards."""
-    return f"""(SELECT coalesce(jsonb_agg(jsonb_build_object('role', h.role, 'content', h.content)
+    {"role", "content", "speaker"}. Walks the (channel_id, personality_id, id DESC) index
+    backwards; the users join happens after the LIMIT, on the few rows it kept."""
+    return f"""(SELECT coalesce(jsonb_agg(jsonb_build_object('role', h.role, 'content', h.content,
+                                                     'speaker', u.username)
                                 ORDER BY h.id), '[]'::jsonb)
-    FROM (SELECT id, role, content FROM conversation_messages
+    FROM (SELECT id, role, content, user_id FROM conversation_messages
           WHERE channel_id = %(history_channel_id)s
             AND personality_id = %(history_personality_id)s
           ORDER BY id DESC
-          LIMIT {limit_sql}) h)"""
+          LIMIT {limit_sql}) h
+    LEFT JOIN users u ON u.id = h.user_id AND h.role = 'user')"""
 
 
 def history_params(channel_id: str, personality_id: str) -> dict[str, str]:
@@ -41,7 +49,7 @@ def history_params(channel_id: str, personality_id: str) -> dict[str, str]:
 
 
 def parse(rows: list[dict] | None) -> list[HistoryMessage]:
-    return [HistoryMessage(row["role"], row["content"]) for row in rows or []]
+    return [HistoryMessage(row["role"], row["content"], row.get("speaker")) for row in rows or []]
 
 
 def recent(conn, channel_id: str, personality_id: str, limit: int) -> list[HistoryMessage]:

@@ -4,8 +4,9 @@ Provider prompt caches (OpenAI's automatic prefix cache, Anthropic's cache_contr
 implicit cache) only help while the start of the prompt stays byte-identical from one turn to the
 next. So everything that changes per turn (the user's local date and time, who is speaking, the
 messages they linked) goes into a context block at the start of the LAST user message, never into
-the system prompt; history replays the users' messages as they were written, without the context
-blocks of their own turns.
+the system prompt. History replays the users' messages as they were written behind a context
+block that names only their speaker (several people may talk to one personality in a channel),
+without the date, time or links of their own turns.
 """
 
 from __future__ import annotations
@@ -73,19 +74,18 @@ def zone(name: str | None) -> ZoneInfo:
 
 def context_block(
     *,
-    now: datetime,
-    timezone: str | None,
     speaker: str,
+    now: datetime | None = None,
+    timezone: str | None = None,
     referenced: list[ReferencedMessage] = (),
 ) -> str:
-    """The per-turn facts, in a tagged block the model can tell from the user's own words."""
-    tz = zone(timezone)
-    local = now.astimezone(tz)
-    lines = [
-        "<context>",
-        f"Speaking with: {speaker}",
-        f"Current date and time for them: {local:%A, %d %B %Y, %H:%M} ({tz.key})",
-    ]
+    """The per-turn facts, in a tagged block the model can tell from the user's own words. A
+    replayed turn passes only its speaker (no `now`): its own date and time are past."""
+    lines = ["<context>", f"Speaking with: {speaker}"]
+    if now is not None:
+        tz = zone(timezone)
+        local = now.astimezone(tz)
+        lines.append(f"Current date and time for them: {local:%A, %d %B %Y, %H:%M} ({tz.key})")
     if referenced:
         lines.append("Messages they linked:")
         for number, message in enumerate(referenced, start=1):
@@ -96,6 +96,19 @@ def context_block(
             lines.append(f"[{number}] {message.author}{when}: {content}")
     lines.append("</context>")
     return "\n".join(lines)
+
+
+def user_turn(block: str, message: str) -> ChatMessage:
+    """A user message behind its context block."""
+    return ChatMessage("user", f"{block}\n\n{message}")
+
+
+def replayed(turn: HistoryMessage) -> ChatMessage:
+    """A history message as the prompt replays it: a user message behind a block naming its
+    speaker (when known), an answer as it was."""
+    if turn.role == "user" and turn.speaker:
+        return user_turn(context_block(speaker=turn.speaker), turn.content)
+    return ChatMessage(turn.role, turn.content)
 
 
 def build_prompt(
@@ -113,7 +126,7 @@ def build_prompt(
     turns = list(history)
     while turns and turns[0].role != "user":
         turns.pop(0)  # a window cut between a question and its answer
-    messages = [ChatMessage(turn.role, turn.content) for turn in turns]
-    block = context_block(now=now, timezone=timezone, speaker=speaker, referenced=referenced)
-    messages.append(ChatMessage("user", f"{block}\n\n{message}"))
+    messages = [replayed(turn) for turn in turns]
+    block = context_block(speaker=speaker, now=now, timezone=timezone, referenced=referenced)
+    messages.append(user_turn(block, message))
     return Prompt(system=system_prompt(personality), messages=messages)

@@ -25,6 +25,7 @@ from tests.e2e.chat_stack import (  # noqa: F401  (fixtures, re-exported)
     close_keepalive_clients,
     interactions_app,
 )
+from tests.e2e.local_stack import local_env  # noqa: F401  (fixture, re-exported)
 from tests.fakes.interactions import GUILD, command, modal_submit, signed
 from tests.fakes.providers import FakeElevenLabs
 

@@ -10,45 +10,24 @@ from __future__ import annotations
 import os
 
 import boto3
-import pytest
 
-from tests.e2e.chat_stack import close_keepalive_clients
+from tests.e2e.local_stack import full_stack
 from tests.fakes.providers import FakeOpenRouter
 from tzurot.cli.main import main
 from tzurot.dev.stack import (
     AwsEmulator,
-    Database,
-    DiscordKey,
     InteractionsServer,
-    LocalStack,
-    MasterKey,
 )
-from tzurot.dev.workers import DiscordSinkServer, QueuePoller, Workers, sqs_event
-from tzurot.discord import endpoint, sealing
-from tzurot.jobs import queue
+from tzurot.dev.workers import DiscordSinkServer, QueuePoller, sqs_event
 
 GUEST_KEY = "sk-or-v1-localStackGuestKey0123456789abcd"
 
 
-@pytest.fixture
-def local_env(db, tmp_path, monkeypatch):
-    saved = dict(os.environ)
-    for name in ("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("tzurot.db.embedded.STATE_DIR", tmp_path)
+def test_simulate_chat_prints_the_answer_the_worker_sent_to_the_sink(local_env, db, capsys):
     db.execute(
         "INSERT INTO personalities (name, slug, personality_traits) "
         "VALUES ('Lilith', 'lilith', 'curious')"
     )
-    yield tmp_path
-    os.environ.clear()
-    os.environ.update(saved)
-    close_keepalive_clients()
-    for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
-        reset()
-
-
-def test_simulate_chat_prints_the_answer_the_worker_sent_to_the_sink(local_env, capsys):
     fake = FakeOpenRouter(valid_keys=[GUEST_KEY])
     echoed: list[str] = []
     with fake.serve() as base_url:
@@ -60,17 +39,7 @@ def test_simulate_chat_prints_the_answer_the_worker_sent_to_the_sink(local_env, 
         )
         fake.queue_reply(text="Hello from the local stack.", tokens_in=20, tokens_out=6)
         sink = DiscordSinkServer(0, echo=echoed.append)
-        stack = LocalStack(
-            [
-                Database(),
-                AwsEmulator(0, local_env),
-                MasterKey(),
-                DiscordKey(local_env),
-                sink,
-                InteractionsServer(0),
-                Workers(wait_seconds=1),
-            ]
-        )
+        stack = full_stack(local_env, sink)
         with stack.running():
             assert any(line.startswith("worker generate: polling ") for line in stack.lines)
             assert f"discord sink: {sink.base_url} (prints every message it receives)" in (

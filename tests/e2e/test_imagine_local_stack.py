@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-from tests.e2e.chat_stack import close_keepalive_clients
+from tests.e2e.local_stack import full_stack
 from tests.fakes.providers import FAKE_PNG, FakeOpenRouter
 from tzurot.cli.main import main
 from tzurot.crypto.key_store import store_user_key
@@ -16,31 +14,11 @@ from tzurot.crypto.master_key import MasterKeyring
 from tzurot.dev import simulator
 from tzurot.dev.stack import (
     AwsEmulator,
-    Database,
-    DiscordKey,
     InteractionsServer,
-    LocalStack,
-    MasterKey,
 )
-from tzurot.dev.workers import DiscordSinkServer, Workers
-from tzurot.discord import endpoint, sealing
-from tzurot.jobs import queue
+from tzurot.dev.workers import DiscordSinkServer
 
 KEY = "sk-or-v1-localStackImageKey0123456789abc"
-
-
-@pytest.fixture
-def local_env(db, tmp_path, monkeypatch):
-    saved = dict(os.environ)
-    for name in ("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("tzurot.db.embedded.STATE_DIR", tmp_path)
-    yield tmp_path
-    os.environ.clear()
-    os.environ.update(saved)
-    close_keepalive_clients()
-    for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
-        reset()
 
 
 def test_simulate_imagine_uploads_through_the_local_image_worker(local_env, db, capsys):
@@ -49,17 +27,7 @@ def test_simulate_imagine_uploads_through_the_local_image_worker(local_env, db, 
     with fake.serve() as base_url:
         os.environ["OPENROUTER_BASE_URL"] = base_url
         sink = DiscordSinkServer(0, echo=echoed.append)
-        stack = LocalStack(
-            [
-                Database(),
-                AwsEmulator(0, local_env),
-                MasterKey(),
-                DiscordKey(local_env),
-                sink,
-                InteractionsServer(0),
-                Workers(wait_seconds=1),
-            ]
-        )
+        stack = full_stack(local_env, sink)
         with stack.running():
             image_url = stack.get(AwsEmulator).queue_urls["image"]
             assert f"worker image: polling {image_url}" in stack.lines

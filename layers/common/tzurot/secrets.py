@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tzurot.config import ConfigError
 
-SECRET_NAMES = ("DATABASE_URL", "DISCORD_BOT_TOKEN", "TZUROT_GUEST_API_KEY")
+SECRET_NAMES = ("DATABASE_URL", "DISCORD_BOT_TOKEN", "TZUROT_GUEST_API_KEY", "TZUROT_CATALOG_KEYS")
 # Long enough that a warm container almost never calls AWS; short enough that a rotation
 # (new database password) reaches every container within minutes.
 MAX_AGE_SECONDS = 300

@@ -7,9 +7,8 @@ it reads the old keys) on that KMS key, and DATABASE_URL pointing at the databas
 from __future__ import annotations
 
 import argparse
-import functools
-from collections.abc import Callable
 
+from tzurot.cli.schema import needs_schema
 from tzurot.config import Settings
 
 
@@ -53,23 +52,13 @@ def _kms_key_id(args: argparse.Namespace) -> str | None:
     return args.kms_key_id or Settings.from_env().kms_key_id
 
 
-def _needs_schema(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A database without the key tables (not migrated yet) is a one-line error, not a bug."""
+def _no_key_tables() -> Exception:
+    from tzurot.crypto.errors import KeyringStateError
 
-    @functools.wraps(run)
-    def wrapper(args: argparse.Namespace) -> int:
-        import psycopg
+    return KeyringStateError("this database has no key tables yet: run `tzurot db migrate` first")
 
-        from tzurot.crypto.errors import KeyringStateError
 
-        try:
-            return run(args)
-        except psycopg.errors.UndefinedTable:
-            raise KeyringStateError(
-                "this database has no key tables yet: run `tzurot db migrate` first"
-            ) from None
-
-    return wrapper
+_needs_schema = needs_schema(_no_key_tables)
 
 
 @_needs_schema

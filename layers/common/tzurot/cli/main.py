@@ -14,7 +14,7 @@ import sys
 from tzurot.errors import TzurotError
 
 # Modules under tzurot.cli that each register one top-level verb.
-VERBS = ("dev", "db", "simulate", "personality", "commands", "keys")
+VERBS = ("dev", "db", "simulate", "personality", "commands", "keys", "models")
 
 
 class ArgumentParser(argparse.ArgumentParser):

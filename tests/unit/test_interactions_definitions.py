@@ -97,6 +97,7 @@ def test_choices_and_autocomplete_flags():
         ("imagine", None, "personality"),
         ("personality", "info", "name"),
         ("timezone", "set", "zone"),
+        ("config", "set-model", "model"),  # from the model catalog
         *(("config", sub, "personality") for sub in ("show", "set-model", "set-param")),
         *(("config", sub, "personality") for sub in ("edit-advanced", "reset")),
     }

@@ -1,9 +1,10 @@
-"""Autocomplete choices: personality names and aliases (database, briefly cached) and IANA
-timezones (no database).
+"""Autocomplete choices: personality names and aliases, and the model catalog's models for
+`/config set-model` (database, briefly cached), and IANA timezones (no database).
 
-Autocomplete fires on every keystroke, so the personality lookup is cached per query for a few
-seconds per container: a new personality shows up within CACHE_SECONDS, and a burst of typing
-costs one query per distinct prefix at most.
+Autocomplete fires on every keystroke, so each database lookup is cached per query for a few
+seconds per container: a new personality (or a refreshed catalog) shows up within
+CACHE_SECONDS, and a burst of typing costs one query per distinct prefix at most. Both lookups
+are one indexed query on the container's shared connection.
 
 When the lookup fails (the database is down or unreachable, which can take the connect timeout
 to find out), the container answers no suggestions at once for OUTAGE_SECONDS instead of trying
@@ -29,29 +30,45 @@ logger = get_logger("interactions")
 
 
 class LookupFailed(Exception):
-    """The personality lookup could not run (database down, query failed)."""
+    """A database lookup could not run (database down, query failed)."""
 
 
-def _query_database(query: str) -> Choices:
+def _on_database(query: Callable[..., Choices], *args: object) -> Choices:
+    """`query(connection, *args)` on the shared connection; LookupFailed when it cannot run."""
     # Imported here: psycopg loads only in containers that serve autocomplete.
     import psycopg
 
     from tzurot.db.connection import shared_connection
     from tzurot.db.errors import DatabaseUnavailable
-    from tzurot.personalities.repository import autocomplete_names
 
     try:
-        return autocomplete_names(shared_connection(), query, LIMIT)
+        return query(shared_connection(), *args)
     except (DatabaseUnavailable, psycopg.Error) as exc:
         raise LookupFailed(type(exc).__name__) from None
 
 
-class PersonalityChoices:
-    """Names and aliases matching what the user typed, with a short per-container cache."""
+def _query_personalities(query: str) -> Choices:
+    from tzurot.personalities.repository import autocomplete_names
+
+    return _on_database(autocomplete_names, query, LIMIT)
+
+
+def _query_models(query: str, provider: str | None) -> Choices:
+    from tzurot.catalog.store import autocomplete_models
+
+    return _on_database(autocomplete_models, query, provider, "text", LIMIT)
+
+
+class CachedChoices:
+    """Database choices matching what the user typed (within an optional scope, such as the
+    provider already picked), with a short per-container cache and a quiet period after a
+    failed lookup."""
+
+    what = "database"
 
     def __init__(
         self,
-        lookup: Callable[[str], Choices] = _query_database,
+        lookup: Callable[..., Choices],
         *,
         ttl: float = CACHE_SECONDS,
         outage: float = OUTAGE_SECONDS,
@@ -61,11 +78,12 @@ class PersonalityChoices:
         self._ttl = ttl
         self._outage = outage
         self._clock = clock
-        self._cache: dict[str, tuple[float, Choices]] = {}
+        self._cache: dict[tuple[str | None, ...], tuple[float, Choices]] = {}
         self._quiet_until = float("-inf")  # no lookups before this (after a failure)
 
-    def __call__(self, query: str) -> Choices:
-        key = query.strip().casefold()[:100]
+    def __call__(self, query: str, *scope: str | None) -> Choices:
+        text = query.strip().casefold()[:100]
+        key = (text, *scope)
         now = self._clock()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
@@ -73,13 +91,13 @@ class PersonalityChoices:
         if now < self._quiet_until:
             return []  # the last lookup failed moments ago
         try:
-            choices = self._lookup(key)
+            choices = self._lookup(text, *scope)
         except LookupFailed as exc:
             # An autocomplete that cannot reach the database shows no suggestions; the user can
             # still type the name. Nothing else (no 5xx, no retry on the 3-second clock).
             self._quiet_until = self._clock() + self._outage
             logger.warning(
-                "personality autocomplete failed; no lookups for a while",
+                f"{self.what} autocomplete failed; no lookups for a while",
                 extra={"error": str(exc), "quiet_seconds": self._outage},
             )
             return []
@@ -87,6 +105,25 @@ class PersonalityChoices:
             self._cache.clear()
         self._cache[key] = (now + self._ttl, choices)
         return choices
+
+
+class PersonalityChoices(CachedChoices):
+    """Names and aliases: `choices(query)`."""
+
+    what = "personality"
+
+    def __init__(self, lookup: Callable[[str], Choices] = _query_personalities, **options):
+        super().__init__(lookup, **options)
+
+
+class ModelChoices(CachedChoices):
+    """The catalog's text models not shut down: `choices(query, provider or None)`. An empty
+    catalog gives no choices (the user types the model's name, as before the catalog)."""
+
+    what = "model"
+
+    def __init__(self, lookup: Callable[[str, str | None], Choices] = _query_models, **options):
+        super().__init__(lookup, **options)
 
 
 @lru_cache(maxsize=1)

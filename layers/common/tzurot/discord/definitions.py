@@ -27,7 +27,7 @@ INTEGRATION_TYPES = (GUILD_INSTALL, USER_INSTALL)
 CONTEXTS = (GUILD, BOT_DM, PRIVATE_CHANNEL)
 
 Queue = Literal["generate", "image"]
-AutocompleteSource = Literal["personality", "timezone"]
+AutocompleteSource = Literal["personality", "timezone", "model"]
 
 # Provider names as stored in user_api_keys.provider; labels as shown in Discord.
 PROVIDERS: dict[str, str] = {
@@ -202,7 +202,13 @@ COMMANDS: dict[str, Command] = {
                     "set-model",
                     "Choose the provider and model to use",
                     _provider("provider", TEXT_PROVIDERS),
-                    Option("model", "model name, e.g. gpt-4o-mini", required=True, max_length=200),
+                    Option(
+                        "model",
+                        "model name, e.g. gpt-4o-mini",
+                        required=True,
+                        max_length=200,
+                        autocomplete="model",
+                    ),
                     _personality(False, _OPTIONAL_PERSONALITY),
                 ),
                 _sub(

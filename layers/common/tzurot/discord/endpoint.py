@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from tzurot.discord import interaction as kinds
 from tzurot.discord import modals, responses
-from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
-from tzurot.discord.definitions import COMMANDS, PROVIDERS
+from tzurot.discord.autocomplete import ModelChoices, PersonalityChoices, timezone_choices
+from tzurot.discord.definitions import COMMANDS, PROVIDERS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
@@ -79,6 +79,7 @@ class InteractionEndpoint:
         seal: Sealer,
         seal_token: TokenSealer | None = None,
         personalities: Callable[[str], list[tuple[str, str]]] | None = None,
+        models: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
         clock: Callable[[], float] = time.time,
     ):
@@ -98,6 +99,7 @@ class InteractionEndpoint:
             seal_token = KmsTokenSealer()
         self._seal_token = seal_token
         self._personalities = personalities or PersonalityChoices()
+        self._models = models or ModelChoices()
         self._advanced_prefill = advanced_prefill or AdvancedPrefill()
         self._clock = clock
 
@@ -150,6 +152,11 @@ class InteractionEndpoint:
             return responses.autocomplete(self._personalities(query), option.max_length)
         if option.autocomplete == "timezone":
             return responses.autocomplete(timezone_choices(query), option.max_length)
+        if option.autocomplete == "model":
+            # The provider picked so far narrows the list; none yet: every provider's models.
+            provider = path.options.get("provider")
+            scope = provider if provider in TEXT_PROVIDERS else None
+            return responses.autocomplete(self._models(query, scope), option.max_length)
         return responses.autocomplete([])
 
     def _command(self, interaction: Interaction) -> dict[str, Any]:

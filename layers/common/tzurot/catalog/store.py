@@ -95,17 +95,20 @@ def find(conn: psycopg.Connection, provider: str, model_id: str) -> CatalogModel
 
 
 def newest_with_output(
-    conn: psycopg.Connection, provider: str, output: str, today: date
+    conn: psycopg.Connection, provider: str, output: str, today: date, id_prefix: str = ""
 ) -> str | None:
-    """The most recently released model of `provider` that outputs `output` and is not shut
-    down by `today` (rows without a release date last); None when the catalog knows none."""
+    """The most recently released model of `provider` whose id starts with `id_prefix`, that
+    outputs `output` and is not shut down by `today`; None when the catalog knows none. Rows
+    without a release date (Gemini's list has none) come last, the highest id first: versions
+    sort up ("gemini-3-..." after "gemini-2.5-...")."""
     row = conn.execute(
         """SELECT model_id FROM model_catalog
         WHERE provider = %(provider)s AND %(output)s = ANY(output_modalities)
+          AND starts_with(model_id, %(prefix)s)
           AND (shutdown_date IS NULL OR shutdown_date > %(today)s)
-        ORDER BY released_at DESC NULLS LAST, model_id
+        ORDER BY released_at DESC NULLS LAST, model_id DESC
         LIMIT 1""",
-        {"provider": provider, "output": output, "today": today},
+        {"provider": provider, "output": output, "today": today, "prefix": id_prefix},
     ).fetchone()
     return row[0] if row else None
 
@@ -185,5 +188,9 @@ def _thousands(tokens: int) -> str:
 
 
 def _price(value: Decimal) -> str:
-    text = f"{value:.2f}" if value >= 1 or value == 0 else f"{value:.4f}".rstrip("0")
-    return text.removesuffix(".00")
+    """2.5 -> "2.50", 10 -> "10", 0.3 -> "0.30", 0.075 -> "0.075" (cents at least, up to 4
+    decimals below a dollar)."""
+    if value >= 1 or value == 0:
+        return f"{value:.2f}".removesuffix(".00")
+    whole, _, cents = f"{value:.4f}".partition(".")
+    return f"{whole}.{cents.rstrip('0').ljust(2, '0')}"

@@ -1,6 +1,7 @@
 """/admin usage [period]: everyone's token usage, for the bot's owners only (BOT_OWNER_IDS).
 
-Totals, tokens by provider and request type (the same chart as /usage), and the top users and
+Totals (with the estimated cost where prices are known, tzurot.usage.cost), tokens by provider
+and request type (the same chart as /usage), and the top users and
 personalities of the window. Anyone else gets a polite refusal and nothing is read.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from tzurot.commands import formatting as fmt
 from tzurot.commands.account import AccountCall, Refusal, Reply, run
-from tzurot.commands.usage import heading, kinds_chart, requested_window, totals
+from tzurot.commands.usage import cost_line, heading, kinds_chart, requested_window, totals
 from tzurot.logs import get_logger
 
 log = get_logger("tzurot.admin")
@@ -37,6 +38,7 @@ def usage(call: AccountCall) -> Reply:
         lines.append("No tokens used in this period.")
         return Reply("\n".join(lines))
     lines.append(f"Total: {totals(report.total)} by {fmt.plural(report.users, 'user')}.")
+    lines.extend(cost_line(call, span))
     lines.append(kinds_chart(report.by_kind))
     lines.append("**Top users**")
     lines.extend(

@@ -7,10 +7,11 @@ One job, in order:
 2. the personality, when one is named, and its image config, which must be enabled;
 3. one read about the user: their users.id, the images they made in the last hour, today's
    tokens, and the providers they hold an active key for (no row: they never stored a key);
-4. the plan: provider and model (the personality's, or without one the first of `DEFAULT_MODELS`
-   the user has a key for), size, prompt (the config's promptPrefix, then the user's words),
-   negative prompt (OpenRouter only: the others have no field for one), the other advanced
-   parameters, all validated with tzurot.params;
+4. the plan: provider and model (the personality's, or without one the first provider of
+   `DEFAULT_MODELS` the user has a key for, with the model catalog's newest image model of that
+   provider, else the constant; tzurot.catalog.checks), size, prompt (the config's
+   promptPrefix, then the user's words), negative prompt (OpenRouter only: the others have
+   no field for one), the other advanced parameters, all validated with tzurot.params;
 5. limits, before any provider call: `Settings.image_hourly_limit` images per rolling hour
    (usage_logs rows of request_type 'image', read through the (user_id, timestamp) index) and
    the daily token limit every request counts against (two jobs of one user running at the
@@ -51,6 +52,7 @@ from tzurot.usage import limits
 from tzurot.usage.ledger import UsageRecord, usage_statement
 
 if TYPE_CHECKING:
+    from tzurot.catalog.checks import ImageModels
     from tzurot.discord.rest import DiscordFile
     from tzurot.jobs.model import Job
     from tzurot.personalities.model import Personality
@@ -226,9 +228,13 @@ def compose_prompt(prefix: str | None, prompt: str) -> str:
 
 
 def plan_for(
-    personality: Personality | None, providers: frozenset[str], options: dict[str, Any]
+    personality: Personality | None,
+    providers: frozenset[str],
+    options: dict[str, Any],
+    catalog: ImageModels | None = None,
 ) -> ImagePlan:
-    """Step 4: the validated plan, or a refusal saying what is missing."""
+    """Step 4: the validated plan, or a refusal saying what is missing. `catalog` (None: not
+    asked) picks the default model and refuses a configured one it knows cannot draw."""
     from tzurot.params.validate import validate_image_params
 
     asked_size = str(options.get("size") or "").strip() or None
@@ -239,10 +245,14 @@ def plan_for(
         provider = next((name for name in DEFAULT_MODELS if name in providers), None)
         if provider is None:
             raise NoImageKey(None)
-        return ImagePlan(provider, DEFAULT_MODELS[provider], asked_size or DEFAULT_SIZE, prompt)
+        model = (catalog and catalog.default(provider)) or DEFAULT_MODELS[provider]
+        return ImagePlan(provider, model, asked_size or DEFAULT_SIZE, prompt)
     config = personality.image
     if config is None or not config.enabled:
         raise ImagesDisabled(personality)
+    refusal = catalog and catalog.refusal(config.provider, config.model)
+    if refusal:
+        raise ImageSettingsUnusable(personality, [refusal])
     size = asked_size or config.default_size
     result = validate_image_params(config.provider, config.advanced_parameters, size=size)
     if not result.ok:
@@ -336,6 +346,7 @@ class ImagineJob(ClaimedJob):
         self.user_id: str | None = None
 
     def _work(self, conn, claim: idempotency.Claim) -> str:
+        from tzurot.catalog.checks import ImageModels
         from tzurot.crypto.key_store import load_user_key
         from tzurot.personalities.repository import resolve
 
@@ -353,7 +364,10 @@ class ImagineJob(ClaimedJob):
         state = load_state(conn, job.user_id, now)
         self.user_id = state.user_id if state else None
         self.plan = plan = plan_for(
-            self.personality, state.key_providers if state else frozenset(), job.options
+            self.personality,
+            state.key_providers if state else frozenset(),
+            job.options,
+            ImageModels(conn, now.date()),
         )
         if state is None or plan.provider not in state.key_providers:
             raise NoImageKey(plan.provider, self.personality)

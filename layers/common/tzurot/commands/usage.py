@@ -1,7 +1,8 @@
 """/usage [period]: the user's tokens by provider and request type, as a text bar chart.
 
 The window is a UTC calendar period (tzurot.usage.report); its start is shown in the user's own
-timezone. Below the chart: the totals, and today's use against the daily limit.
+timezone. Below the chart: the totals, an estimated cost where the model catalog knows prices
+(tzurot.usage.cost), and today's use against the daily limit.
 """
 
 from __future__ import annotations
@@ -57,10 +58,19 @@ def show_usage(call: AccountCall) -> Reply:
     if report.by_kind:
         lines.append(kinds_chart(report.by_kind))
         lines.append(f"Total: {totals(report.total)}.")
+        lines.extend(cost_line(call, span, user.id))
     else:
         lines.append("No tokens used in this period.")
     lines.extend(daily_limits(call, span.end))
     return Reply("\n".join(lines))
+
+
+def cost_line(call: AccountCall, span: Window, user_id: str | None = None) -> list[str]:
+    """The estimated cost of the window's chat requests, when any has a known price."""
+    from tzurot.usage.cost import estimate
+
+    line = estimate(call.conn, span.start, span.end, user_id).line()
+    return [line] if line else []
 
 
 def daily_limits(call: AccountCall, now: datetime) -> list[str]:

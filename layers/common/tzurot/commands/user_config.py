@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tzurot.catalog.checks import model_refusal
 from tzurot.commands import formatting as fmt
 from tzurot.commands.account import AccountCall, Refusal, Reply, run
 from tzurot.commands.config_resolution import (
@@ -57,6 +58,7 @@ FIELDS = (
     ("max_tokens", "max_tokens"),
     ("advanced_parameters", "advanced parameters"),
 )
+PICK_HINT = "Start typing in the `model` option to see the models that can."
 EDIT_HINT = (
     "Change with `/config set-model`, `/config set-param` or `/config edit-advanced`; "
     "undo with `/config reset`."
@@ -221,6 +223,9 @@ def set_model(call: AccountCall) -> Reply:
         raise Refusal("Please pick a provider from the list.")
     if model is None:
         raise Refusal("Please give a model name, e.g. `gpt-4o-mini`.")
+    refusal = model_refusal(call.conn, provider, model, "text", call.ctx.now().date())
+    if refusal:
+        raise Refusal(f"Nothing was changed: {refusal}, so it can't be used for chat. {PICK_HINT}")
     scope = load_scope(call)
     current = scope.own or scope.empty_layer()
     layer = replace(current, provider=provider, model=model)

@@ -11,7 +11,13 @@ from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = ("InteractionsFunction", "GenerateFunction", "ImageFunction", "MigrateFunction")
+FUNCTIONS = (
+    "InteractionsFunction",
+    "GenerateFunction",
+    "ImageFunction",
+    "MigrateFunction",
+    "CatalogFunction",
+)
 
 _NO_VALUE = object()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy import template as tpl
 from tests.deploy import tools
 from tests.deploy.template import ROOT, TEMPLATE
 
@@ -91,7 +92,7 @@ def test_layer_is_built_for_arm64_and_fits(built, capsys):
 
 
 def test_functions_are_built_with_their_files(built):
-    for name in ("InteractionsFunction", "GenerateFunction", "ImageFunction", "MigrateFunction"):
+    for name in tpl.FUNCTIONS:
         assert (built / name / "app.py").is_file(), name
     packaged = built / "MigrateFunction" / "migrations"
     sources = sorted(p.name for p in (ROOT / "db" / "migrations").glob("*.sql"))

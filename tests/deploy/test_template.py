@@ -100,7 +100,7 @@ def test_no_identity_policy_uses_a_wildcard_resource(template, scenarios):
         for name, resource in template["Resources"].items()
         if resource["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
     ]
-    assert len(policies) == 5
+    assert len(policies) == 6
     for conditions in scenarios:
         for name in policies:
             for statement in tpl.statements(template, name, conditions):
@@ -312,6 +312,29 @@ def test_backoff_budget_covers_the_slowest_worker(template):
     assert max(timeouts) == backoff.ATTEMPT_SECONDS
 
 
+def test_catalog_function_refreshes_daily_with_only_the_database_and_its_keys(template, scenarios):
+    props = template["Resources"]["CatalogFunction"]["Properties"]
+    assert props["CodeUri"] == "functions/catalog/"
+    # Three paged lists within httpx's 30 s read timeout each, and the row writes.
+    assert props["Timeout"] >= 4 * 30
+    assert props["Events"] == {
+        "Daily": {
+            "Type": "Schedule",
+            "Properties": {"Schedule": "rate(1 day)", "Description": "Refresh the model catalog"},
+        }
+    }
+    for conditions in scenarios:
+        sids = [s["Sid"] for s in tpl.statements(template, "CatalogRole", conditions)]
+        assert sids == ["Logs", "ReadSecrets"]  # no KMS, no queue
+    statements = {s["Sid"]: s for s in tpl.statements(template, "OperatorPolicy", scenarios[0])}
+    assert statements["RefreshModelCatalogInAccount"] == {
+        "Sid": "RefreshModelCatalogInAccount",
+        "Effect": "Allow",
+        "Action": "lambda:InvokeFunction",
+        "Resource": {"Fn::GetAtt": ["CatalogFunction", "Arn"]},
+    }
+
+
 def test_interactions_function_url_and_warm_start(template, scenarios):
     props = template["Resources"]["InteractionsFunction"]["Properties"]
     assert props["FunctionUrlConfig"]["AuthType"] == "NONE"
@@ -382,6 +405,8 @@ def test_secrets_are_references_readable_only_by_who_needs_them(template, scenar
             if name in WORKERS:
                 wanted |= {"DISCORD_BOT_TOKEN"} if conditions["HasBotToken"] else set()
                 wanted |= {"TZUROT_GUEST_API_KEY"} if conditions["HasGuestKey"] else set()
+            if name == "CatalogFunction" and conditions["HasCatalogKeys"]:
+                wanted |= {"TZUROT_CATALOG_KEYS"}
             assert set(refs) == wanted, (name, conditions)
             assert {ref.store for ref in refs.values()} == {store}
             # The role reads exactly the referenced secrets, with the store's own action.
@@ -395,7 +420,7 @@ def test_secrets_are_references_readable_only_by_who_needs_them(template, scenar
             assert read["Action"] == action
             assert len(tpl.as_list(read["Resource"])) == len(wanted)
     parameters = template["Parameters"]
-    for name in ("DatabaseUrlSecret", "BotTokenSecret", "GuestApiKeySecret"):
+    for name in ("DatabaseUrlSecret", "BotTokenSecret", "GuestApiKeySecret", "CatalogKeysSecret"):
         assert parameters[name].get("Default", "") == ""
 
 
@@ -506,7 +531,7 @@ def test_operator_policy_allows_what_the_guide_runs(template, scenarios):
     assert {"logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults"} <= set(
         logs["Action"]
     )
-    assert len(logs["Resource"]) == 4
+    assert len(logs["Resource"]) == 5
     # The master key's operations under its encryption context only (no IfExists loophole:
     # a request without a context must not match).
     (master,) = [

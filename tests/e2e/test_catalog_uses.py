@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from starlette.responses import JSONResponse
 
 from tests.e2e.conftest import OWNER_ID, private
 from tests.e2e.imagine_stack import (
@@ -71,8 +72,25 @@ def test_set_model_refuses_what_the_catalog_knows_cannot_chat(account):
         assert account.reply(exchange)["content"].startswith(f"Saved: OpenAI model `{model}`")
 
 
-def test_imagine_without_a_personality_uses_the_newest_listed_image_model(imagine):  # noqa: F811
+SHUT_DOWN = {"gpt-image-1", "dall-e-2", "dall-e-3"}
+
+
+def refuse_shut_down_models(key, recorded):
+    """OpenAI's answer to a request naming a model that was shut down."""
+    model = (recorded.json or {}).get("model") if isinstance(recorded.json, dict) else None
+    if model not in SHUT_DOWN:
+        return None
+    return JSONResponse(
+        {"error": {"message": f"The model `{model}` does not exist or you do not have access "
+                   "to it.", "type": "invalid_request_error", "param": None,
+                   "code": "model_not_found"}},
+        status_code=404,
+    )  # fmt: skip
+
+
+def test_imagine_without_a_personality_uses_the_newest_listed_image_model(imagine, monkeypatch):  # noqa: F811
     fill_openai(imagine.db)
+    monkeypatch.setattr(imagine.provider("openai"), "refuse", refuse_shut_down_models)
     imagine.store_key("openai")  # the only key: OpenAI draws
     payload, result = imagine.imagine("prompt=a fox in the snow")
     assert result == {"batchItemFailures": []}

@@ -69,6 +69,16 @@ def test_database_url_resolves_the_reference(aws, monkeypatch):
     assert connection.database_url() == DB_URL
 
 
+def test_catalog_keys_resolve_from_a_secret(aws, monkeypatch):
+    from tzurot.catalog.refresh import operator_keys
+
+    value = '{"openai": "sk-proj-catalog0123", "google": "AIzaCatalogKey0123"}'
+    arn = boto3.client("secretsmanager").create_secret(Name="tzurot/catalog", SecretString=value)
+    monkeypatch.setenv("TZUROT_CATALOG_KEYS_SECRET_ARN", arn["ARN"])
+
+    assert operator_keys() == {"openai": "sk-proj-catalog0123", "google": "AIzaCatalogKey0123"}
+
+
 def test_values_are_cached_until_max_age(aws, monkeypatch):
     sm = boto3.client("secretsmanager")
     arn = sm.create_secret(Name="tzurot/test/rotating", SecretString="postgresql://a@h/one")["ARN"]

@@ -62,6 +62,13 @@ def full_fakes() -> FakeCatalogs:
                 retires_at="2027-02-19T00:00:00Z",
                 image_input=False,
             ),
+            # Deprecated, retirement overdue: still answers (lifecycle is the signal).
+            anthropic_model(
+                "claude-3-5-haiku-20241022",
+                lifecycle="deprecated",
+                deprecated_at="2025-08-13T00:00:00Z",
+                retires_at="2026-02-19T00:00:00Z",
+            ),
         ],
         gemini=[
             gemini_model("gemini-2.5-flash"),
@@ -128,7 +135,7 @@ def test_refresh_reads_every_list_and_list_prints_it(db, fakes, monkeypatch, cap
     assert out == [
         "openrouter: 4 models",
         "openai: 5 models",
-        "anthropic: 3 models",
+        "anthropic: 4 models",
         "google: 4 models",
     ]
     found = rows(db)
@@ -151,7 +158,8 @@ def test_refresh_reads_every_list_and_list_prints_it(db, fakes, monkeypatch, cap
     )
     # "-1": the price varies per request; not a price.
     assert found["openrouter", "openrouter/auto"][3:5] == (None, None)
-    assert found["openrouter", "old/model"][-1] == date(2026, 1, 31)
+    # expiration_date is the last day it may answer.
+    assert found["openrouter", "old/model"][-1] == date(2026, 2, 1)
     assert found["openai", "gpt-image-1"][2:] == (["image"], None, None, None, date(2026, 10, 23))
     assert found["openai", "gpt-4o-mini"][2] == text
     assert found["openai", "text-embedding-3-small"][2] == ["embeddings"]
@@ -171,6 +179,8 @@ def test_refresh_reads_every_list_and_list_prints_it(db, fakes, monkeypatch, cap
         date(2026, 1, 5),
     )
     assert found["anthropic", "claude-3-7-sonnet-20250219"][1] == ["text", "file"]
+    assert found["anthropic", "claude-3-7-sonnet-20250219"][-1] == date(2027, 2, 19)
+    assert found["anthropic", "claude-3-5-haiku-20241022"][-2:] == (date(2025, 8, 13), None)
     assert found["google", "gemini-2.5-flash"][:3] == (1048576, [], text)
     assert found["google", "gemini-2.5-flash-image"][2] == ["text", "image"]
     assert found["google", "text-embedding-004"][2] == ["embeddings"]
@@ -282,4 +292,4 @@ def test_scheduled_function_refreshes_with_the_same_code(db, fakes, monkeypatch)
     fakes.fail.update(openrouter=500, openai=500)
     with pytest.raises(Exception, match="openrouter: failed"):
         app.handler({}, None)
-    assert len(rows(db)) == 9  # nothing lost
+    assert len(rows(db)) == 9  # nothing lost (4 OpenRouter, 5 OpenAI)

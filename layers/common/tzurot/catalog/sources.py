@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -122,9 +122,14 @@ def read_openrouter(item: dict[str, Any]) -> CatalogModel | None:
         input_price=per_million(pricing.get("prompt")),
         output_price=per_million(pricing.get("completion")),
         released_at=_timestamp(item.get("created")),
-        # "The date after which the model may be removed."
-        shutdown_date=_date(item.get("expiration_date")),
+        shutdown_date=_day_after(_date(item.get("expiration_date"))),
     )
+
+
+def _day_after(day: date | None) -> date | None:
+    """OpenRouter's expiration_date is "the date after which the model may be removed": the
+    model answers on that day, and from the next one it may not."""
+    return day + timedelta(days=1) if day else None
 
 
 # --- OpenAI -------------------------------------------------------------------------------------
@@ -183,9 +188,12 @@ def read_anthropic(item: dict[str, Any], today: date) -> CatalogModel | None:
     retires = _timestamp(item.get("retires_at"))
     deprecated = _timestamp(item.get("deprecated_at"))
     shutdown = retires.date() if retires else None
-    if item.get("lifecycle") == "retired" and (shutdown is None or shutdown > today):
-        # `lifecycle` is the retirement signal; a retired model takes no requests from today.
-        shutdown = today
+    # `lifecycle` is the retirement signal: a retired model takes no requests from today on
+    # whatever its date says, and a deprecated one still answers past an overdue retires_at.
+    if item.get("lifecycle") == "retired":
+        shutdown = min(shutdown or today, today)
+    elif shutdown is not None and shutdown <= today:
+        shutdown = None
     return CatalogModel(
         provider="anthropic",
         model_id=model_id,

@@ -98,12 +98,14 @@ def newest_with_output(
     conn: psycopg.Connection, provider: str, output: str, today: date, id_prefix: str = ""
 ) -> str | None:
     """The most recently released model of `provider` whose id starts with `id_prefix`, that
-    outputs `output` and is not shut down by `today`; None when the catalog knows none. Rows
+    takes a text prompt, outputs `output` and is not shut down by `today`; None when the catalog
+    knows none. Rows
     without a release date (Gemini's list has none) come last, the highest id first: versions
     sort up ("gemini-3-..." after "gemini-2.5-...")."""
     row = conn.execute(
         """SELECT model_id FROM model_catalog
         WHERE provider = %(provider)s AND %(output)s = ANY(output_modalities)
+          AND (cardinality(input_modalities) = 0 OR 'text' = ANY(input_modalities))
           AND starts_with(model_id, %(prefix)s)
           AND (shutdown_date IS NULL OR shutdown_date > %(today)s)
         ORDER BY released_at DESC NULLS LAST, model_id DESC

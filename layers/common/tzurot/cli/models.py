@@ -46,15 +46,10 @@ _needs_schema = needs_schema(
 
 @_needs_schema
 def run_refresh(args: argparse.Namespace) -> int:
-    from tzurot.catalog.refresh import operator_keys, refresh
-    from tzurot.config import Settings
-    from tzurot.db.connection import connect
+    from tzurot.catalog.refresh import refresh_from_env
 
     providers = tuple(dict.fromkeys(args.provider)) if args.provider else CATALOG_PROVIDERS
-    settings = Settings.from_env()
-    keys = operator_keys()
-    with connect(autocommit=True) as conn:
-        results = refresh(conn, settings, keys, providers)
+    results = refresh_from_env(providers)
     for result in results:
         print(result.line())
     return 1 if any(result.status == "failed" for result in results) else 0

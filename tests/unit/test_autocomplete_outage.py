@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from tzurot.discord.autocomplete import LookupFailed, PersonalityChoices
+from tzurot.discord.autocomplete import LookupFailed, ModelChoices, PersonalityChoices
 
 
 class Database:
@@ -49,3 +49,18 @@ def test_cached_answers_still_served_during_the_quiet_period():
     assert choices("lil") == []  # fails, starts the quiet period
     assert choices("li") == [("Lilith", "lilith")]  # still cached
     assert database.queries == ["li", "lil"]
+
+
+def test_model_choices_are_cached_per_text_and_provider():
+    asked: list[tuple[str, str | None]] = []
+
+    def lookup(query: str, provider: str | None):
+        asked.append((query, provider))
+        return [(f"{provider}:{query}", query)]
+
+    choices = ModelChoices(lookup, ttl=30, clock=lambda: 0.0)
+    assert choices(" GPT ", "openai") == [("openai:gpt", "gpt")]
+    assert choices("gpt", "openai") == [("openai:gpt", "gpt")]  # cached
+    assert choices("gpt", "openrouter") == [("openrouter:gpt", "gpt")]
+    assert choices("gpt", None) == [("None:gpt", "gpt")]
+    assert asked == [("gpt", "openai"), ("gpt", "openrouter"), ("gpt", None)]

@@ -4,7 +4,7 @@
 Autocomplete fires on every keystroke, so each database lookup is cached per query for a few
 seconds per container: a new personality (or a refreshed catalog) shows up within
 CACHE_SECONDS, and a burst of typing costs one query per distinct prefix at most. Both lookups
-are one indexed query on the container's shared connection.
+are one query on the container's shared connection.
 
 When the lookup fails (the database is down or unreachable, which can take the connect timeout
 to find out), the container answers no suggestions at once for OUTAGE_SECONDS instead of trying

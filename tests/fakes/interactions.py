@@ -96,7 +96,7 @@ class Recorder:
         """The interaction token a recorded job carries."""
         return open_with_key(TOKEN_KEY.key, job.token_sealed, interaction_id=job.interaction_id)
 
-    def personalities(self, query: str) -> list[tuple[str, str]]:
+    def personalities(self, query: str, viewer: str | None = None) -> list[tuple[str, str]]:
         self.lookups.append(query)
         return [n for n in self.names if query.casefold() in n[0].casefold()]
 

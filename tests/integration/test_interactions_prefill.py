@@ -178,7 +178,7 @@ def test_a_database_that_is_down_opens_the_form_empty_with_a_note(monkeypatch, s
 @pytest.mark.parametrize("for_personality", [True, False])
 def test_the_lookup_is_one_indexed_query(db, world, for_personality):
     db.execute("SET enable_seqscan = off")  # as on a big table: only an index makes it cheap
-    params = {"discord_id": GUILD.user_id, "text": "lilith"}
+    params = {"discord_id": GUILD.user_id, "text": "lilith", "viewer": GUILD.user_id}
     plan = "\n".join(row[0] for row in db.execute("EXPLAIN " + lookup_sql(for_personality), params))
     assert "users_discord_id_key" in plan
     assert "user_config_overrides_user_id_personality_id_key" in plan

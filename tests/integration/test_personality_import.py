@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 
 from tests.data.shapes import generator
 from tzurot.personalities import repository
-from tzurot.personalities.errors import ExportInvalid, ImportConflict
+from tzurot.personalities.errors import ExportInvalid, ImportConflict, ImportFailed
 from tzurot.personalities.importer import import_files
 
 CHARACTER = {
@@ -480,11 +480,14 @@ def test_conflicts_fail_naming_file_and_field_and_write_nothing(db, tmp_path):
         paths = [
             _write_json(tmp_path / f"case{number}-{i}.json", item) for i, item in enumerate(run)
         ]
-        with pytest.raises(ImportConflict) as caught:
+        with pytest.raises(ImportFailed) as caught:
             import_files(db, paths)
         named = {f"p{i}": path for i, path in enumerate(paths)}
         want = f"{paths[bad_index]}: {field}: {problem.format(**named)}"
-        assert str(caught.value) == want
+        # A clash between two files of the run is reported from both sides.
+        reported = getattr(caught.value, "problems", [caught.value])
+        assert all(isinstance(p, ImportConflict) for p in reported)
+        assert want in [str(p) for p in reported]
         assert snapshot(db) == before
 
 
@@ -549,3 +552,39 @@ def test_migration_0004_adds_and_removes_avatar_url(empty_db_url):
         assert not has_column(conn)
         migrator.migrate(target=4)
         assert has_column(conn)
+
+
+def test_every_problem_of_every_file_is_reported_and_nothing_written(db, tmp_path):
+    items = generator.exports(4)
+    import_files(db, [_write_json(tmp_path / "ok.json", items[0])])
+    before = snapshot(db)
+
+    bad_types = _write_json(
+        tmp_path / "a.json",
+        dict(items[1], engine_temperature=7, stm_window="ten", avatar="ftp://x"),
+    )
+    not_json = tmp_path / "b.json"
+    not_json.write_text("{", encoding="utf-8")
+    array = _write_json(
+        tmp_path / "c.json",
+        [items[2], {"name": "No slug", "jailbreak": "x", "engine_model": "m"}],
+    )
+    clash = _write_json(tmp_path / "d.json", dict(items[3], aliases=[items[0]["username"]]))
+    missing = tmp_path / "e.json"
+
+    with pytest.raises(ImportFailed) as caught:
+        import_files(db, [bad_types, not_json, array, clash, missing])
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "7 problems, nothing imported:"
+    assert lines[1:] == [
+        f"{bad_types}: avatar: must be an http(s) URL",
+        f"{bad_types}: engine_temperature: must be a number between 0 and 2",
+        f"{bad_types}: stm_window: must be a whole number between 0 and 500",
+        f"{not_json}: not valid JSON (Expecting property name enclosed in double quotes at "
+        "line 1, column 2)",
+        f"{array}[1]: username: is required",
+        f"{missing}: file not found",
+        f'{clash}: aliases: alias "{items[0]["username"]}" is the name or slug of personality '
+        f'"{items[0]["name"]}"',
+    ]
+    assert snapshot(db) == before

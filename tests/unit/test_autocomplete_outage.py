@@ -13,7 +13,7 @@ class Database:
         self.down = True
         self.queries: list[str] = []
 
-    def lookup(self, query: str):
+    def lookup(self, query: str, viewer: str | None = None):
         self.queries.append(query)
         if self.down:
             raise LookupFailed("DatabaseUnavailable")

@@ -515,7 +515,7 @@ def test_personality_cache_is_per_query_and_expires():
     calls: list[str] = []
     now = [100.0]
 
-    def lookup(query: str):
+    def lookup(query: str, viewer: str | None = None):
         calls.append(query)
         return [(query.title(), query)]
 
@@ -526,12 +526,17 @@ def test_personality_cache_is_per_query_and_expires():
     now[0] += 31
     choices("lil")
     assert calls == ["lil", "lil"]
+    # per viewer: one user's answer (their private characters) is never another's
+    choices("lil", "100000000000000001")
+    choices("lil", "100000000000000002")
+    choices("lil", "100000000000000001")
+    assert calls == ["lil", "lil", "lil", "lil"]
 
 
 def test_personality_lookup_failure_shows_no_choices():
     from tzurot.discord.autocomplete import LookupFailed
 
-    def broken(query: str):
+    def broken(query: str, viewer: str | None = None):
         raise LookupFailed("DatabaseUnavailable")
 
     assert PersonalityChoices(broken)("lil") == []

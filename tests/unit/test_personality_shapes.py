@@ -166,7 +166,8 @@ def test_read_file_accepts_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + b'{"name": "Nyx", "username": "nyx", "jailbreak": "j", '
                      b'"engine_model": "m"}')  # fmt: skip
-    [item] = read_file(path)
+    [item], problems = read_file(path)
+    assert problems == []
     assert (item.source, item.export.username) == (str(path), "nyx")
 
 

@@ -113,7 +113,7 @@ class AccountCall:
         from tzurot.personalities.repository import resolve
 
         try:
-            return resolve(self.conn, text)
+            return resolve(self.conn, text, viewer=self.job.user_id)
         except PersonalityNotFound as exc:
             raise Refusal(errors.reply_for(exc, reference=self.reference).text) from None
 

@@ -150,7 +150,7 @@ class ChatTurn(ClaimedJob):
         now = ctx.now()
         name = str(job.options.get("personality", "")).strip()
         message = str(job.options.get("message", "")).strip()
-        self.personality = personality = resolve(conn, name)
+        self.personality = personality = resolve(conn, name, viewer=job.user_id)
         if not message:  # Discord's min_length counts spaces: "   " arrives as nothing
             raise EmptyMessage()
         if claim.is_retry:

@@ -360,7 +360,7 @@ class ImagineJob(ClaimedJob):
                 return "ok"
         now = ctx.now()
         name = str(job.options.get("personality") or "").strip()
-        self.personality = resolve(conn, name) if name else None
+        self.personality = resolve(conn, name, viewer=job.user_id) if name else None
         state = load_state(conn, job.user_id, now)
         self.user_id = state.user_id if state else None
         self.plan = plan = plan_for(

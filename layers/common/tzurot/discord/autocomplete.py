@@ -47,10 +47,10 @@ def _on_database(query: Callable[..., Choices], *args: object) -> Choices:
         raise LookupFailed(type(exc).__name__) from None
 
 
-def _query_personalities(query: str) -> Choices:
+def _query_personalities(query: str, viewer: str | None) -> Choices:
     from tzurot.personalities.repository import autocomplete_names
 
-    return _on_database(autocomplete_names, query, LIMIT)
+    return _on_database(autocomplete_names, query, LIMIT, viewer)
 
 
 def _query_models(query: str, provider: str | None) -> Choices:
@@ -108,11 +108,15 @@ class CachedChoices:
 
 
 class PersonalityChoices(CachedChoices):
-    """Names and aliases: `choices(query)`."""
+    """Names and aliases the user may see: `choices(query, viewer)`, `viewer` being their
+    Discord id. Their own private characters are among them, so the cache is per viewer: one
+    user's private names are never served to another."""
 
     what = "personality"
 
-    def __init__(self, lookup: Callable[[str], Choices] = _query_personalities, **options):
+    def __init__(
+        self, lookup: Callable[[str, str | None], Choices] = _query_personalities, **options
+    ):
         super().__init__(lookup, **options)
 
 

@@ -78,7 +78,7 @@ class InteractionEndpoint:
         send_job: Callable[[Job], Any],
         seal: Sealer,
         seal_token: TokenSealer | None = None,
-        personalities: Callable[[str], list[tuple[str, str]]] | None = None,
+        personalities: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         models: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
         clock: Callable[[], float] = time.time,
@@ -149,7 +149,8 @@ class InteractionEndpoint:
             return responses.autocomplete([])
         # A choice longer than the option accepts could not be submitted: it is left out.
         if option.autocomplete == "personality":
-            return responses.autocomplete(self._personalities(query), option.max_length)
+            viewer = interaction.invoker.id if interaction.invoker else None
+            return responses.autocomplete(self._personalities(query, viewer), option.max_length)
         if option.autocomplete == "timezone":
             return responses.autocomplete(timezone_choices(query), option.max_length)
         if option.autocomplete == "model":

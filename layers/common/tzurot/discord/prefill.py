@@ -82,7 +82,7 @@ def lookup_sql(for_personality: bool) -> str:
 
 def read_stored(conn, discord_id: str, personality: str | None) -> Stored:
     """Run the lookup on `conn` (one round trip)."""
-    params = {"discord_id": discord_id, "text": personality or ""}
+    params = {"discord_id": discord_id, "text": personality or "", "viewer": discord_id}
     found, pretty, compact = conn.execute(lookup_sql(bool(personality)), params).fetchone()
     return Stored(bool(found), pretty, compact)
 

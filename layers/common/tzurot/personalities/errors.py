@@ -74,3 +74,20 @@ class ExportInvalid(ImportFailed):
 
 class ImportConflict(ExportInvalid):
     """Valid on its own, but clashes with another file of the run or with the database."""
+
+
+class ImportProblems(ImportFailed):
+    """Several problems in one run, every one named (`FILE: FIELD: problem`, one per line)."""
+
+    def __init__(self, problems: list[ExportInvalid]):
+        self.problems = list(problems)
+        lines = "\n".join(str(problem) for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problems, nothing imported:\n{lines}")
+
+
+def raise_all(problems: list[ExportInvalid]) -> None:
+    """Raise the one problem as it is, several together; nothing when there are none."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ImportProblems(problems)

@@ -36,8 +36,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from tzurot.personalities.errors import ImportConflict
-from tzurot.personalities.shapes import ShapesExport, SourcedExport, read_exports
+from tzurot.personalities.errors import ExportInvalid, ImportConflict, raise_all
+from tzurot.personalities.shapes import ShapesExport, SourcedExport, read_all
 
 PROVIDER = "openrouter"
 # Serializes imports: the conflict checks read a snapshot that must not change before the writes.
@@ -189,29 +189,43 @@ class _Known:
     slug: str
     aliases: tuple[str, ...]
     source: str | None = None  # the file, when it comes from this run
+    owned: bool = False  # a user's own character (/character), which an import never replaces
 
 
 def _snapshot(conn: psycopg.Connection) -> list[_Known]:
     rows = conn.execute(
         """SELECT p.name, p.slug,
-                  ARRAY(SELECT a.alias FROM personality_aliases a WHERE a.personality_id = p.id)
+                  ARRAY(SELECT a.alias FROM personality_aliases a WHERE a.personality_id = p.id),
+                  p.owner_id IS NOT NULL
            FROM personalities p"""
     ).fetchall()
-    return [_Known(name, slug, tuple(aliases)) for name, slug, aliases in rows]
+    return [_Known(name, slug, tuple(aliases), owned=owned) for name, slug, aliases, owned in rows]
 
 
-def check_run(exports: list[SourcedExport], existing: list[_Known]) -> None:
-    """Raise ImportConflict for clashes within the run or with personalities not in it."""
+def check_run(exports: list[SourcedExport], existing: list[_Known]) -> list[ImportConflict]:
+    """Every clash within the run or with personalities not in it (none: an empty list)."""
+    problems: list[ImportConflict] = []
     first_by_slug: dict[str, str] = {}
+    owned = {k.slug.lower() for k in existing if k.owned}
     for item in exports:
         slug = item.export.username.lower()
         if slug in first_by_slug:
-            raise ImportConflict(
-                item.source,
-                f'"{item.export.username}" is also imported by {first_by_slug[slug]}',
-                "username",
+            problems.append(
+                ImportConflict(
+                    item.source,
+                    f'"{item.export.username}" is also imported by {first_by_slug[slug]}',
+                    "username",
+                )
             )
-        first_by_slug[slug] = item.source
+        elif slug in owned:
+            problems.append(
+                ImportConflict(
+                    item.source,
+                    f'"{item.export.username}" is the slug of a user\'s own character',
+                    "username",
+                )
+            )
+        first_by_slug.setdefault(slug, item.source)
     known = [k for k in existing if k.slug.lower() not in first_by_slug]
     known += [_Known(i.export.name, i.export.username, i.export.aliases, i.source) for i in exports]
 
@@ -235,24 +249,34 @@ def check_run(exports: list[SourcedExport], existing: list[_Known]) -> None:
         ):
             owner = alias_owner.get(identity.lower())
             if owner is not None and owner.slug.lower() != mine:
-                raise ImportConflict(
-                    item.source,
-                    f'"{identity}" is already an alias of {described(owner)}',
-                    field_name,
+                problems.append(
+                    ImportConflict(
+                        item.source,
+                        f'"{identity}" is already an alias of {described(owner)}',
+                        field_name,
+                    )
                 )
         for alias in item.export.aliases:
             owner = alias_owner[alias.lower()]
             if owner.slug.lower() != mine:
-                raise ImportConflict(
-                    item.source, f'alias "{alias}" already exists on {described(owner)}', "aliases"
+                problems.append(
+                    ImportConflict(
+                        item.source,
+                        f'alias "{alias}" already exists on {described(owner)}',
+                        "aliases",
+                    )
                 )
+                continue
             owner = identity_owner.get(alias.lower())
             if owner is not None and owner.slug.lower() != mine:
-                raise ImportConflict(
-                    item.source,
-                    f'alias "{alias}" is the name or slug of {described(owner)}',
-                    "aliases",
+                problems.append(
+                    ImportConflict(
+                        item.source,
+                        f'alias "{alias}" is the name or slug of {described(owner)}',
+                        "aliases",
+                    )
                 )
+    return problems
 
 
 # ------------------------------------------------------------------------------------------
@@ -413,12 +437,18 @@ def _write(conn: psycopg.Connection, item: SourcedExport) -> ImportedPersonality
     return ImportedPersonality(item.source, export.username, export.name, personality_id, created)
 
 
-def import_exports(conn: psycopg.Connection, exports: list[SourcedExport]) -> ImportResult:
-    """Write validated exports in one transaction; any failure leaves the database as it was."""
+def import_exports(
+    conn: psycopg.Connection,
+    exports: list[SourcedExport],
+    problems: Iterable[ExportInvalid] = (),
+) -> ImportResult:
+    """Write validated exports in one transaction; any failure leaves the database as it was.
+    `problems` (of files that did not validate) are reported with the conflicts of the others,
+    all at once, and nothing is written."""
     result = ImportResult()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK_ID,))
-        check_run(exports, _snapshot(conn))
+        raise_all([*problems, *check_run(exports, _snapshot(conn))])
         # Old aliases go first, so a name or alias moving between personalities in this run
         # never trips the database's alias triggers halfway.
         conn.execute(
@@ -438,4 +468,5 @@ def import_exports(conn: psycopg.Connection, exports: list[SourcedExport]) -> Im
 
 def import_files(conn: psycopg.Connection, paths: Iterable[str | Path]) -> ImportResult:
     """Read, validate and import every file (a folder means its *.json files): all or nothing."""
-    return import_exports(conn, read_exports(paths))
+    exports, problems = read_all(paths)
+    return import_exports(conn, exports, problems)

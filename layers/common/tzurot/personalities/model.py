@@ -93,6 +93,9 @@ class LlmConfig:
     max_referenced_messages: int = 10
     context_window_tokens: int = 131072
     advanced_parameters: dict[str, Any] = field(default_factory=dict)
+    # True when the personality has no config of its own and this is its owner's /config
+    # defaults (a user character): nothing to update or delete along with the personality.
+    inherited: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,11 @@ class Personality:
     voice: VoiceConfig | None = None
     image: ImageConfig | None = None
     llm: LlmConfig | None = None
+    # A user's own character (/character) has an owner; imported personalities have none.
+    owner_id: UUID | None = None
+    owner_discord_id: str | None = None
+    owner_name: str | None = None
+    visibility: str = "public"  # or "private": only its owner may use it
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -119,6 +127,10 @@ class Personality:
     def label(self) -> str:
         """What to call it in messages: the display name, else the name."""
         return self.display_name or self.name
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == "private"
 
     @property
     def voice_enabled(self) -> bool:

@@ -73,37 +73,61 @@ SELECT p.id, p.name, p.slug, p.display_name, p.avatar_url,
                    'advanced_parameters', c.advanced_parameters)
         FROM personality_default_configs d JOIN llm_configs c ON c.id = d.llm_config_id
         WHERE d.personality_id = p.id) AS llm,
+       -- a user character without a config of its own uses its owner's /config defaults
+       (SELECT jsonb_build_object(
+                   'id', o.id, 'name', 'defaults of its owner', 'provider', o.provider,
+                   'model', o.model, 'temperature', o.temperature::text,
+                   'top_p', o.top_p::text, 'max_tokens', o.max_tokens,
+                   'advanced_parameters', coalesce(o.advanced_parameters, '{}'::jsonb),
+                   'inherited', true)
+        FROM user_config_overrides o
+        WHERE o.user_id = p.owner_id AND o.personality_id IS NULL) AS owner_llm,
+       p.owner_id, p.visibility, ou.discord_id AS owner_discord_id, ou.username AS owner_name,
        p.created_at, p.updated_at
 FROM personalities p
 LEFT JOIN system_prompts sp ON sp.id = p.system_prompt_id
+LEFT JOIN users ou ON ou.id = p.owner_id
 """
 
-# The best match for a text: slug, then name or display name, then alias (oldest first on ties,
-# since names are not unique). Public: the interactions endpoint embeds it as a subquery to find
-# the same personality the worker will (tzurot.discord.prefill).
-MATCH_SQL = """
+# Who may see personality `p`: everyone when it is public, its owner when it is private.
+# %(viewer)s is the Discord id of whoever asks; NULL (the operator's CLI) sees every one.
+VISIBLE_SQL = """(p.visibility = 'public' OR %(viewer)s::text IS NULL
+    OR p.owner_id = (SELECT v.id FROM users v WHERE v.discord_id = %(viewer)s))"""
+
+# The best match for a text among the personalities %(viewer)s may see: slug, then name or
+# display name, then alias (oldest first on ties, since names are not unique). Public: the
+# interactions endpoint embeds it as a subquery to find the same personality the worker will
+# (tzurot.discord.prefill).
+MATCH_SQL = f"""
 SELECT m.id FROM (
-    SELECT id, 0 AS rank, created_at FROM personalities WHERE lower(slug) = lower(%(text)s)
+    SELECT p.id, 0 AS rank, p.created_at FROM personalities p
+    WHERE lower(p.slug) = lower(%(text)s)
     UNION ALL
-    SELECT id, 1, created_at FROM personalities
-    WHERE lower(name) = lower(%(text)s) OR lower(display_name) = lower(%(text)s)
+    SELECT p.id, 1, p.created_at FROM personalities p
+    WHERE lower(p.name) = lower(%(text)s) OR lower(p.display_name) = lower(%(text)s)
     UNION ALL
     SELECT a.personality_id, 2, p.created_at
     FROM personality_aliases a JOIN personalities p ON p.id = a.personality_id
     WHERE lower(a.alias) = lower(%(text)s)
-) m
+) m JOIN personalities p ON p.id = m.id
+WHERE {VISIBLE_SQL}
 ORDER BY m.rank, m.created_at, m.id
 LIMIT 1
 """
 
-# Every name, slug and alias, once each, for suggestions and autocomplete.
-_TERMS = """
-SELECT p.id, p.name, p.slug, p.name AS term, 0 AS kind FROM personalities p
-UNION ALL
-SELECT p.id, p.name, p.slug, p.slug, 1 FROM personalities p
-UNION ALL
-SELECT p.id, p.name, p.slug, a.alias, 2
-FROM personality_aliases a JOIN personalities p ON p.id = a.personality_id
+# Every name, slug and alias of the personalities %(viewer)s may see, once each, for
+# suggestions and autocomplete; `owner` names the owner of a public user character (to mark it).
+_TERMS = f"""
+SELECT p.id, p.name, p.slug, t.term, t.kind,
+       CASE WHEN p.owner_id IS NOT NULL AND p.visibility = 'public'
+            THEN (SELECT o.username FROM users o WHERE o.id = p.owner_id) END AS owner
+FROM personalities p
+CROSS JOIN LATERAL (
+    SELECT p.name AS term, 0 AS kind
+    UNION ALL SELECT p.slug, 1
+    UNION ALL SELECT a.alias, 2 FROM personality_aliases a WHERE a.personality_id = p.id
+) t
+WHERE {VISIBLE_SQL}
 """
 
 # Per personality its best matching term (prefix before substring; name, slug, alias in that
@@ -111,13 +135,13 @@ FROM personality_aliases a JOIN personalities p ON p.id = a.personality_id
 # empty query lists everyone.
 _AUTOCOMPLETE = f"""
 WITH hits AS (
-    SELECT DISTINCT ON (t.id) t.name, t.slug, t.term, t.kind,
+    SELECT DISTINCT ON (t.id) t.name, t.slug, t.term, t.kind, t.owner,
            CASE WHEN strpos(lower(t.term), lower(%(query)s)) = 1 THEN 0 ELSE 1 END AS rank
     FROM ({_TERMS}) t
     WHERE strpos(lower(t.term), lower(%(query)s)) > 0
     ORDER BY t.id, rank, t.kind, lower(t.term)
 )
-SELECT name, slug, term, kind FROM hits
+SELECT name, slug, term, kind, owner FROM hits
 ORDER BY rank, lower(CASE WHEN kind = 2 THEN term ELSE name END), slug
 LIMIT %(limit)s
 """
@@ -187,7 +211,11 @@ def _personality(row: dict) -> Personality:
         custom_fields=row["custom_fields"],
         voice=_voice(row["voice"]),
         image=_image(row["image"]),
-        llm=_llm(row["llm"]),
+        llm=_llm(row["llm"] or row["owner_llm"]),
+        owner_id=row["owner_id"],
+        owner_discord_id=row["owner_discord_id"],
+        owner_name=row["owner_name"],
+        visibility=row["visibility"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -204,17 +232,26 @@ def get_by_id(conn: psycopg.Connection, personality_id: UUID | str) -> Personali
     return found[0] if found else None
 
 
-def find(conn: psycopg.Connection, name_or_alias: str) -> Personality | None:
-    """The personality with this slug, name or alias (case-insensitive), in one round trip."""
+def find(
+    conn: psycopg.Connection, name_or_alias: str, viewer: str | None = None
+) -> Personality | None:
+    """The personality with this slug, name or alias (case-insensitive) that `viewer` (a
+    Discord id; None: the operator) may see, in one round trip."""
     text = name_or_alias.strip()
     if not text:
         return None
-    found = _select(conn, f"WHERE p.id = ({MATCH_SQL})", {"text": text})
+    found = _select(conn, f"WHERE p.id = ({MATCH_SQL})", {"text": text, "viewer": viewer})
     return found[0] if found else None
 
 
-def suggestions(conn: psycopg.Connection, text: str, count: int = SUGGESTION_COUNT) -> list[str]:
-    """The closest names, slugs or aliases to `text`, one per personality, best first.
+def suggestions(
+    conn: psycopg.Connection,
+    text: str,
+    count: int = SUGGESTION_COUNT,
+    viewer: str | None = None,
+) -> list[str]:
+    """The closest names, slugs or aliases to `text`, one per personality `viewer` may see,
+    best first.
 
     A term qualifies when difflib rates it at least 0.6 alike or one contains the other; each
     personality is represented by its best term (name before slug before alias on ties).
@@ -223,7 +260,8 @@ def suggestions(conn: psycopg.Connection, text: str, count: int = SUGGESTION_COU
     if not needle:
         return []
     scored = []
-    for personality_id, term, kind in conn.execute(f"SELECT id, term, kind FROM ({_TERMS}) t"):
+    rows = conn.execute(f"SELECT id, term, kind FROM ({_TERMS}) t", {"viewer": viewer})
+    for personality_id, term, kind in rows:
         lowered = term.lower()
         ratio = difflib.SequenceMatcher(None, needle, lowered).ratio()
         if ratio >= 0.6 or needle in lowered or lowered in needle:
@@ -237,11 +275,12 @@ def suggestions(conn: psycopg.Connection, text: str, count: int = SUGGESTION_COU
     return picked[:count]
 
 
-def resolve(conn: psycopg.Connection, text: str) -> Personality:
-    """Like `find`, but an unknown name raises PersonalityNotFound with the closest matches."""
-    personality = find(conn, text)
+def resolve(conn: psycopg.Connection, text: str, viewer: str | None = None) -> Personality:
+    """Like `find`, but an unknown name raises PersonalityNotFound with the closest matches.
+    A private character of someone else is unknown to `viewer`, exactly like a missing one."""
+    personality = find(conn, text, viewer)
     if personality is None:
-        raise PersonalityNotFound(text.strip(), suggestions(conn, text))
+        raise PersonalityNotFound(text.strip(), suggestions(conn, text, viewer=viewer))
     return personality
 
 
@@ -261,7 +300,7 @@ def delete(conn: psycopg.Connection, name_or_alias: str) -> Personality:
             "DELETE FROM personalities p WHERE p.id = %s RETURNING p.system_prompt_id",
             (personality.id,),
         ).fetchone()
-        if personality.llm is not None:
+        if personality.llm is not None and not personality.llm.inherited:
             conn.execute(
                 """DELETE FROM llm_configs c
                    WHERE c.id = %s AND NOT c.is_global AND NOT c.is_default
@@ -354,20 +393,27 @@ def _clip(text: str) -> str:
 
 
 def autocomplete_names(
-    conn: psycopg.Connection, query: str, limit: int = DISCORD_MAX_CHOICES
+    conn: psycopg.Connection,
+    query: str,
+    limit: int = DISCORD_MAX_CHOICES,
+    viewer: str | None = None,
 ) -> list[tuple[str, str]]:
-    """(label, value) choices for names, slugs and aliases matching `query`, one per personality.
+    """(label, value) choices for names, slugs and aliases matching `query`, one per personality
+    `viewer` may see (their own private characters included, nobody else's).
 
     Case-insensitive prefix matches come first, then substring matches; at most `limit` (and
     never more than Discord's 25). The value is the slug, which `resolve` accepts; an alias hit
-    is labelled `alias (Name)` so the user sees whom it picks.
+    is labelled `alias (Name)` so the user sees whom it picks, and a public user character
+    `Name · by owner`, so nobody mistakes it for an official one.
     """
     limit = min(limit, DISCORD_MAX_CHOICES)
     if limit < 1:
         return []
-    rows = conn.execute(_AUTOCOMPLETE, {"query": query.strip(), "limit": limit}).fetchall()
+    params = {"query": query.strip(), "limit": limit, "viewer": viewer}
     choices = []
-    for name, slug, term, kind in rows:
+    for name, slug, term, kind, owner in conn.execute(_AUTOCOMPLETE, params).fetchall():
         label = f"{term} ({name})" if kind == 2 else name
+        if owner:
+            label += f" · by {owner}"
         choices.append((_clip(label), slug[:DISCORD_CHOICE_MAX_LENGTH]))
     return choices

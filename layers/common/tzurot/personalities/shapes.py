@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from tzurot.personalities.errors import ExportInvalid
+from tzurot.personalities.errors import ExportInvalid, raise_all
 from tzurot.personalities.model import SLUG_MAX_LENGTH, Birthday
 from tzurot.personalities.repository import ALIAS_MAX_LENGTH
 
@@ -280,68 +280,101 @@ def _nul_at(value: Any, path: str = "") -> str | None:
     return None
 
 
-def validate(data: Any, source: str) -> ShapesExport:
-    """Validate one decoded JSON value; raise ExportInvalid naming the source and field."""
+def check(data: Any, source: str) -> tuple[ShapesExport | None, list[ExportInvalid]]:
+    """Validate one decoded JSON value: the export, or None and every problem found (each
+    naming the source and field)."""
     if not isinstance(data, dict):
-        raise ExportInvalid(source, "must be a JSON object (a shapes.inc personality)")
+        return None, [ExportInvalid(source, "must be a JSON object (a shapes.inc personality)")]
     nul = _nul_at(data)
     if nul:
-        raise ExportInvalid(
-            source, "contains a NUL character (\\u0000), which cannot be stored", nul
-        )
+        problem = "contains a NUL character (\\u0000), which cannot be stored"
+        return None, [ExportInvalid(source, problem, nul)]
     try:
         export = ShapesExport.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        problem = "is required" if first["type"] == "missing" else first["msg"]
-        raise ExportInvalid(source, problem, _field_of(first["loc"])) from None
+        return None, [
+            ExportInvalid(
+                source,
+                "is required" if error["type"] == "missing" else error["msg"],
+                _field_of(error["loc"]),
+            )
+            for error in exc.errors()
+        ]
     if export.voice_enabled and not export.voice_id:
-        raise ExportInvalid(source, "is required when voice_enabled is true", "voice_id")
+        return None, [ExportInvalid(source, "is required when voice_enabled is true", "voice_id")]
+    return export, []
+
+
+def validate(data: Any, source: str) -> ShapesExport:
+    """Validate one decoded JSON value; raise its problem(s) (see `raise_all`)."""
+    export, problems = check(data, source)
+    raise_all(problems)
+    assert export is not None
     return export
 
 
-def read_file(path: Path) -> list[SourcedExport]:
-    """The exports in one file: an object, or an array of objects (`file[i]` in messages)."""
+def read_file(path: Path) -> tuple[list[SourcedExport], list[ExportInvalid]]:
+    """The valid exports in one file (an object, or an array of objects: `file[i]` in
+    messages) and the problems of the others."""
     source = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ExportInvalid(source, "file not found") from None
+        return [], [ExportInvalid(source, "file not found")]
     except OSError as exc:
-        raise ExportInvalid(source, f"cannot read the file ({exc.strerror})") from None
+        return [], [ExportInvalid(source, f"cannot read the file ({exc.strerror})")]
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ExportInvalid(source, "not UTF-8 text") from None
+        return [], [ExportInvalid(source, "not UTF-8 text")]
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
-        raise ExportInvalid(source, f"not valid JSON ({exc.msg} at {where})") from None
+        return [], [ExportInvalid(source, f"not valid JSON ({exc.msg} at {where})")]
     if isinstance(data, list):
         if not data:
-            raise ExportInvalid(source, "the array holds no personalities")
+            return [], [ExportInvalid(source, "the array holds no personalities")]
         entries = [(f"{source}[{index}]", item) for index, item in enumerate(data)]
-        return [SourcedExport(label, validate(item, label)) for label, item in entries]
-    return [SourcedExport(source, validate(data, source))]
+    else:
+        entries = [(source, data)]
+    exports: list[SourcedExport] = []
+    problems: list[ExportInvalid] = []
+    for label, item in entries:
+        export, found = check(item, label)
+        problems += found
+        if export is not None:
+            exports.append(SourcedExport(label, export))
+    return exports, problems
 
 
-def expand(paths: Iterable[str | Path]) -> list[Path]:
+def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ExportInvalid]]:
     """Files as given; a directory stands for the `*.json` files in it, sorted by name."""
     files: list[Path] = []
+    problems: list[ExportInvalid] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
-                raise ExportInvalid(str(path), "folder holds no .json files")
+                problems.append(ExportInvalid(str(path), "folder holds no .json files"))
             files.extend(found)
         else:
             files.append(path)
-    return files
+    return files, problems
+
+
+def read_all(paths: Iterable[str | Path]) -> tuple[list[SourcedExport], list[ExportInvalid]]:
+    """Every valid export in every file (directories expanded), and every problem found."""
+    files, problems = expand(paths)
+    exports: list[SourcedExport] = []
+    for path in files:
+        found, bad = read_file(path)
+        exports += found
+        problems += bad
+    return exports, problems
 
 
 def read_exports(paths: Iterable[str | Path]) -> list[SourcedExport]:
-    """Every export in every file (directories expanded), validated; stops at the first error."""
-    exports: list[SourcedExport] = []
-    for path in expand(paths):
-        exports.extend(read_file(path))
+    """Every export in every file, validated; raises every problem of every file at once."""
+    exports, problems = read_all(paths)
+    raise_all(problems)
     return exports

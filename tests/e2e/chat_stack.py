@@ -76,7 +76,11 @@ ERROR_MESSAGE = "*{name} rubs her temples* My thoughts are scattered right now..
 
 
 def system_prompt(name: str) -> str:
-    return f"{SYSTEM_TEXT}\n\n## Character\nYou are {name}.\n\nPersonality traits:\nwitty, patient"
+    aliases = "Also called: lil\n\n" if name == PERSONALITIES["lilith"][0] else ""
+    return (
+        f"{SYSTEM_TEXT}\n\n## Character\nYou are {name}.\n\n{aliases}"
+        "Personality traits:\nwitty, patient"
+    )
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tzurot.commands.history import HistoryMessage
 from tzurot.commands.prompt import ReferencedMessage, build_prompt, context_block, system_prompt
-from tzurot.personalities.model import CharacterSheet, Personality
+from tzurot.personalities.model import Birthday, CharacterSheet, Personality
 from tzurot.providers.base import ChatMessage
 
 LILITH = Personality(
@@ -137,3 +137,94 @@ def test_referenced_messages_are_listed_and_long_ones_truncated():
     assert lines[4] == "[1] bob at 2026-11-26T07:00:00+00:00: look at this"
     assert lines[5] == "[2] carol: " + "x" * 1500 + "…"
     assert lines[6] == "</context>"
+
+
+FULL = Personality(
+    id=uuid.UUID(int=2),
+    name="Nyx",
+    slug="nyx",
+    display_name="Nyx of the Night",
+    system_prompt="Stay in character.",
+    character=CharacterSheet(
+        character_info="Goddess of the night.",
+        traits="calm, ancient",
+        tone="hushed",
+        age="older than the stars",
+        appearance="a veil of stars",
+        likes="silence",
+        dislikes="dawn",
+        conversational_goals="comfort the sleepless",
+        conversational_examples="User: hi\nNyx: Hush, child.",
+    ),
+    error_message="*the stars flicker*",
+    birthday=Birthday(12, 24, 1990),
+    aliases=("nox", "night"),
+    custom_fields={"personality_history": "Born before the first dawn.", "keywords": ["x"]},
+)
+
+
+def test_fully_populated_personality_exact_prompt():
+    """Every stored character field, in the documented order (docs/prompt.md); the error
+    message is what users see when a reply fails, never part of the prompt."""
+    prompt = build_prompt(FULL, [], "hi", now=NOW, timezone="Asia/Tokyo", speaker="Ann")
+    assert prompt.system == (
+        "Stay in character.\n\n"
+        "## Character\n"
+        "You are Nyx of the Night.\n\n"
+        "Also called: nox, night\n\n"
+        "Birthday:\n24 December 1990\n\n"
+        "Background:\nGoddess of the night.\n\n"
+        "History:\nBorn before the first dawn.\n\n"
+        "Age:\nolder than the stars\n\n"
+        "Appearance:\na veil of stars\n\n"
+        "Personality traits:\ncalm, ancient\n\n"
+        "Tone:\nhushed\n\n"
+        "Likes:\nsilence\n\n"
+        "Dislikes:\ndawn\n\n"
+        "Conversational goals:\ncomfort the sleepless\n\n"
+        "Example conversations:\nUser: hi\nNyx: Hush, child."
+    )
+    assert prompt.messages == [
+        ChatMessage(
+            "user",
+            "<context>\n"
+            "Speaking with: Ann\n"
+            "Current date and time for them: Thursday, 26 November 2026, 16:43 (Asia/Tokyo)\n"
+            "Nyx of the Night's age today: 35\n"
+            "</context>\n\n"
+            "hi",
+        )
+    ]
+
+
+def test_birthday_is_in_the_users_timezone_and_the_system_prompt_stays_the_same():
+    eve = datetime(2026, 12, 23, 20, 0, tzinfo=UTC)  # 24 December in Tokyo, 23rd in London
+    tokyo = build_prompt(FULL, [], "hi", now=eve, timezone="Asia/Tokyo", speaker="Ann")
+    london = build_prompt(FULL, [], "hi", now=eve, timezone="Europe/London", speaker="Ann")
+    assert "Nyx of the Night's age today: 36\nToday is Nyx of the Night's birthday.\n" in (
+        tokyo.messages[-1].content
+    )
+    assert "Nyx of the Night's age today: 35\n</context>" in london.messages[-1].content
+    assert "birthday." not in london.messages[-1].content
+    assert tokyo.system.encode() == london.system.encode() == system_prompt(FULL).encode()
+
+
+def test_birthday_without_a_year_and_on_leap_day():
+    from datetime import date
+
+    from tzurot.commands.birthday import birthday_facts
+
+    assert birthday_facts(Birthday(12, 24), date(2026, 12, 24), "Nyx") == [
+        "Today is Nyx's birthday."
+    ]
+    assert birthday_facts(Birthday(12, 24), date(2026, 12, 25), "Nyx") == []
+    leap = Birthday(2, 29, 2000)
+    assert birthday_facts(leap, date(2027, 2, 28), "Nyx") == [
+        "Nyx's age today: 27",
+        "Today is Nyx's birthday.",
+    ]
+    assert birthday_facts(leap, date(2028, 2, 28), "Nyx") == ["Nyx's age today: 27"]
+    assert birthday_facts(leap, date(2028, 2, 29), "Nyx")[1] == "Today is Nyx's birthday."
+    assert birthday_facts(Birthday(1, 1, 2030), date(2026, 1, 1), "Nyx") == [
+        "Today is Nyx's birthday."
+    ]

@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING
 
 from tzurot.commands import formatting as fmt
 from tzurot.commands.account import AccountCall, Refusal, Reply, run
+from tzurot.commands.birthday import birthday_text
 from tzurot.commands.errors import provider_name
 
 if TYPE_CHECKING:
-    from tzurot.personalities.model import Birthday, Personality
+    from tzurot.personalities.model import Personality
 
 MAX_FIELD = 1024  # Discord's limit for an embed field's value
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def handle(job, ctx) -> str:
@@ -51,14 +48,6 @@ def profile_embed(personality: Personality) -> dict:
     if personality.avatar_url:
         embed["thumbnail"] = {"url": personality.avatar_url}
     return embed
-
-
-def birthday_text(birthday: Birthday | None) -> str:
-    """Day and month ("24 December"), with the year when known; "not set" without one."""
-    if birthday is None:
-        return "not set"
-    text = f"{birthday.day} {MONTHS[birthday.month - 1]}"
-    return f"{text} {birthday.year}" if birthday.year is not None else text
 
 
 def model_text(personality: Personality) -> str:

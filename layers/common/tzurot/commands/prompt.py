@@ -3,10 +3,11 @@
 Provider prompt caches (OpenAI's automatic prefix cache, Anthropic's cache_control, Gemini's
 implicit cache) only help while the start of the prompt stays byte-identical from one turn to the
 next. So everything that changes per turn (the user's local date and time, who is speaking, the
-messages they linked) goes into a context block at the start of the LAST user message, never into
-the system prompt. History replays the users' messages as they were written behind a context
-block that names only their speaker (several people may talk to one personality in a channel),
-without the date, time or links of their own turns.
+messages they linked, the personality's age and whether today is its birthday) goes into a
+context block at the start of the LAST user message, never into the system prompt. History
+replays the users' messages as they were written behind a context block that names only their
+speaker (several people may talk to one personality in a channel), without the date, time or
+links of their own turns. The order of everything is in docs/prompt.md.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tzurot.commands.birthday import birthday_facts, birthday_text
 from tzurot.commands.history import HistoryMessage
 from tzurot.personalities.model import Personality
 from tzurot.providers.base import ChatMessage
 
-# Character sheet fields in prompt order, with their headings.
+# Character sheet fields in prompt order, with their headings (docs/prompt.md). "history" is
+# shapes.inc's personality_history, which has no column and is kept in custom_fields.
 _SHEET = (
     ("character_info", "Background"),
+    ("history", "History"),
     ("age", "Age"),
     ("appearance", "Appearance"),
     ("traits", "Personality traits"),
@@ -56,12 +60,23 @@ def system_prompt(personality: Personality) -> str:
     if personality.system_prompt and personality.system_prompt.strip():
         parts.append(personality.system_prompt.strip())
     sheet = [f"You are {personality.label}."]
+    if personality.aliases:
+        sheet.append("Also called: " + ", ".join(personality.aliases))
+    if personality.birthday is not None:
+        sheet.append(f"Birthday:\n{birthday_text(personality.birthday)}")
     for attribute, heading in _SHEET:
-        value = getattr(personality.character, attribute)
+        value = _sheet_field(personality, attribute)
         if value and value.strip():
             sheet.append(f"{heading}:\n{value.strip()}")
     parts.append("## Character\n" + "\n\n".join(sheet))
     return "\n\n".join(parts)
+
+
+def _sheet_field(personality: Personality, attribute: str) -> str | None:
+    if attribute == "history":
+        value = personality.custom_fields.get("personality_history")
+        return value if isinstance(value, str) else None
+    return getattr(personality.character, attribute)
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -78,14 +93,17 @@ def context_block(
     now: datetime | None = None,
     timezone: str | None = None,
     referenced: list[ReferencedMessage] = (),
+    facts: list[str] = (),
 ) -> str:
     """The per-turn facts, in a tagged block the model can tell from the user's own words. A
-    replayed turn passes only its speaker (no `now`): its own date and time are past."""
+    replayed turn passes only its speaker (no `now`): its own date and time are past. `facts`
+    are more lines about the day (the personality's age, its birthday)."""
     lines = ["<context>", f"Speaking with: {speaker}"]
     if now is not None:
         tz = zone(timezone)
         local = now.astimezone(tz)
         lines.append(f"Current date and time for them: {local:%A, %d %B %Y, %H:%M} ({tz.key})")
+    lines.extend(facts)
     if referenced:
         lines.append("Messages they linked:")
         for number, message in enumerate(referenced, start=1):
@@ -127,6 +145,13 @@ def build_prompt(
     while turns and turns[0].role != "user":
         turns.pop(0)  # a window cut between a question and its answer
     messages = [replayed(turn) for turn in turns]
-    block = context_block(speaker=speaker, now=now, timezone=timezone, referenced=referenced)
+    today = now.astimezone(zone(timezone)).date()
+    block = context_block(
+        speaker=speaker,
+        now=now,
+        timezone=timezone,
+        referenced=referenced,
+        facts=birthday_facts(personality.birthday, today, personality.label),
+    )
     messages.append(user_turn(block, message))
     return Prompt(system=system_prompt(personality), messages=messages)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from tzurot.personalities.errors import ExportInvalid, PersonalityNotFound
 from tzurot.personalities.importer import (
     DEFAULT,
-    advanced_parameters,
     custom_fields,
     llm_columns,
     voice_columns,
@@ -32,7 +31,7 @@ MINIMAL = {
 def test_minimal_export_maps_to_defaults():
     export = validate(MINIMAL, "nyx.json")
     assert custom_fields(export) == {}
-    assert advanced_parameters(export) == {}
+    assert export.advanced_parameters() == {}
     assert voice_columns(export) is None
     assert llm_columns(export) == {
         "name": "nyx",
@@ -67,7 +66,7 @@ def test_fields_map_to_their_places():
         },
         "nyx.json",
     )
-    assert advanced_parameters(export) == {
+    assert export.advanced_parameters() == {
         "topK": 40,
         "frequencyPenalty": -0.5,
         "presencePenalty": 0.25,

@@ -38,6 +38,15 @@ from psycopg.types.json import Jsonb
 
 from tzurot.personalities.errors import ExportInvalid, ImportConflict, raise_all
 from tzurot.personalities.shapes import ShapesExport, SourcedExport, read_all
+from tzurot.personalities.writes import (
+    DEFAULT,
+    image_columns,
+    insert,
+    link_llm_config,
+    own_llm_config,
+    update,
+    upsert_by_personality,
+)
 
 PROVIDER = "openrouter"
 # Serializes imports: the conflict checks read a snapshot that must not change before the writes.
@@ -81,13 +90,6 @@ VOICE_COLUMNS = {
 }
 
 
-class _Default:
-    """Marks a column to be set to its database default (NOT NULL columns with defaults)."""
-
-
-DEFAULT = _Default()
-
-
 @dataclass(frozen=True)
 class ImportedPersonality:
     source: str
@@ -118,7 +120,7 @@ def personality_columns(export: ShapesExport, system_prompt_id: UUID) -> dict[st
     born = export.birthday
     columns: dict[str, Any] = {
         "name": export.name,
-        "display_name": export.name,
+        "display_name": (export.tzurot and export.tzurot.display_name) or export.name,
         "slug": export.username,
         "avatar_url": export.avatar,
         "system_prompt_id": system_prompt_id,
@@ -142,19 +144,12 @@ def custom_fields(export: ShapesExport) -> dict[str, Any]:
     return kept
 
 
-def advanced_parameters(export: ShapesExport) -> dict[str, Any]:
-    return {
-        key: getattr(export, source)
-        for source, key in ADVANCED_PARAMETERS.items()
-        if getattr(export, source) is not None
-    }
-
-
 def llm_columns(export: ShapesExport) -> dict[str, Any]:
-    return {
+    extension = export.tzurot
+    columns = {
         "name": export.username,
         "description": f"LLM config of {export.name} (imported from shapes.inc)",
-        "provider": PROVIDER,
+        "provider": extension.provider if extension else PROVIDER,
         "model": export.engine_model,
         "temperature": export.engine_temperature,
         "top_p": export.engine_top_p,
@@ -162,6 +157,14 @@ def llm_columns(export: ShapesExport) -> dict[str, Any]:
         "memory_limit": export.ltm_max_retrieved_summaries,
         "max_conversation_history": _or_default(export.stm_window),
     }
+    if extension is not None:  # the whole config: what the file leaves out takes the default
+        columns.update(
+            vision_model=extension.vision_model,
+            max_tokens=extension.max_tokens,
+            max_referenced_messages=_or_default(extension.max_referenced_messages),
+            context_window_tokens=_or_default(extension.context_window_tokens),
+        )
+    return columns
 
 
 def voice_columns(export: ShapesExport) -> dict[str, Any] | None:
@@ -283,51 +286,6 @@ def check_run(exports: list[SourcedExport], existing: list[_Known]) -> list[Impo
 # Writes
 
 
-def _values(columns: dict[str, Any]) -> tuple[list[sql.Composable], list[Any]]:
-    """Placeholders (or DEFAULT) and parameters for `columns`, in order."""
-    marks: list[sql.Composable] = []
-    params: list[Any] = []
-    for value in columns.values():
-        if value is DEFAULT:
-            marks.append(sql.DEFAULT)
-        else:
-            marks.append(sql.Placeholder())
-            params.append(value)
-    return marks, params
-
-
-def _insert(conn: psycopg.Connection, table: str, columns: dict[str, Any]) -> UUID:
-    marks, params = _values(columns)
-    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(marks),
-    )
-    return conn.execute(query, params).fetchone()[0]
-
-
-def _update(
-    conn: psycopg.Connection,
-    table: str,
-    row_id: UUID,
-    columns: dict[str, Any],
-    extra: sql.Composable | None = None,
-) -> None:
-    """UPDATE the given columns (and `extra`, more `, col = ...` assignments) of one row."""
-    marks, params = _values(columns)
-    assignments = [
-        sql.SQL("{} = {}").format(sql.Identifier(column), mark)
-        for column, mark in zip(columns, marks, strict=True)
-    ]
-    query = sql.SQL("UPDATE {} SET {}, updated_at = now(){} WHERE id = {}").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(assignments),
-        extra or sql.SQL(""),
-        sql.Placeholder(),
-    )
-    conn.execute(query, [*params, row_id])
-
-
 def _write_system_prompt(conn: psycopg.Connection, export: ShapesExport) -> UUID:
     return conn.execute(
         """INSERT INTO system_prompts (name, description, content)
@@ -352,8 +310,8 @@ def _write_personality(conn: psycopg.Connection, export: ShapesExport, prompt_id
         (export.username, export.username),
     ).fetchone()
     if row is None:
-        return _insert(conn, "personalities", columns), True
-    _update(conn, "personalities", row[0], columns)
+        return insert(conn, "personalities", columns), True
+    update(conn, "personalities", row[0], columns)
     return row[0], False
 
 
@@ -364,32 +322,19 @@ def _write_llm_config(conn: psycopg.Connection, personality_id: UUID, export: Sh
     is never changed by an import.
     """
     columns = llm_columns(export)
-    params = Jsonb(advanced_parameters(export))
-    row = conn.execute(
-        """SELECT c.id FROM personality_default_configs d
-           JOIN llm_configs c ON c.id = d.llm_config_id
-           WHERE d.personality_id = %(id)s
-             AND NOT c.is_global AND NOT c.is_default
-             AND NOT EXISTS (SELECT 1 FROM personality_default_configs o
-                             WHERE o.llm_config_id = c.id AND o.personality_id <> %(id)s)
-             AND NOT EXISTS (SELECT 1 FROM user_personality_configs u
-                             WHERE u.llm_config_id = c.id)""",
-        {"id": personality_id},
-    ).fetchone()
-    if row is not None:
-        merge = sql.SQL(", advanced_parameters = (advanced_parameters - {}::text[]) || {}").format(
-            sql.Literal(list(ADVANCED_PARAMETERS.values())), sql.Literal(params)
-        )
-        _update(conn, "llm_configs", row[0], columns, merge)
+    params = Jsonb(export.advanced_parameters())
+    own = own_llm_config(conn, personality_id)
+    if own is not None:
+        if export.tzurot is not None:  # the file holds every advanced parameter
+            merge = sql.SQL(", advanced_parameters = {}").format(sql.Literal(params))
+        else:
+            merge = sql.SQL(
+                ", advanced_parameters = (advanced_parameters - {}::text[]) || {}"
+            ).format(sql.Literal(list(ADVANCED_PARAMETERS.values())), sql.Literal(params))
+        update(conn, "llm_configs", own, columns, merge)
         return
-    config_id = _insert(conn, "llm_configs", {**columns, "advanced_parameters": params})
-    conn.execute(
-        """INSERT INTO personality_default_configs (personality_id, llm_config_id)
-           VALUES (%s, %s)
-           ON CONFLICT (personality_id)
-           DO UPDATE SET llm_config_id = EXCLUDED.llm_config_id, updated_at = now()""",
-        (personality_id, config_id),
-    )
+    config_id = insert(conn, "llm_configs", {**columns, "advanced_parameters": params})
+    link_llm_config(conn, personality_id, config_id)
 
 
 def _write_voice(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport) -> None:
@@ -397,24 +342,14 @@ def _write_voice(conn: psycopg.Connection, personality_id: UUID, export: ShapesE
     if columns is None:
         conn.execute("DELETE FROM voice_configs WHERE personality_id = %s", (personality_id,))
         return
-    columns = {"personality_id": personality_id, **columns}
-    marks, params = _values(columns)
-    updates = [
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-        for c in columns
-        if c != "personality_id"
-    ]
-    conn.execute(
-        sql.SQL(
-            "INSERT INTO voice_configs ({}) VALUES ({}) ON CONFLICT (personality_id) "
-            "DO UPDATE SET {}, updated_at = now()"
-        ).format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)),
-            sql.SQL(", ").join(marks),
-            sql.SQL(", ").join(updates),
-        ),
-        params,
-    )
+    upsert_by_personality(conn, "voice_configs", personality_id, columns)
+
+
+def _write_image(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport) -> None:
+    """Set the image config when the file has one (shapes.inc files have none: kept as is)."""
+    image = export.tzurot.image if export.tzurot else None
+    if image is not None:
+        upsert_by_personality(conn, "image_configs", personality_id, image_columns(image))
 
 
 def _write_aliases(conn: psycopg.Connection, personality_id: UUID, export: ShapesExport) -> None:
@@ -433,6 +368,7 @@ def _write(conn: psycopg.Connection, item: SourcedExport) -> ImportedPersonality
     personality_id, created = _write_personality(conn, export, prompt_id)
     _write_llm_config(conn, personality_id, export)
     _write_voice(conn, personality_id, export)
+    _write_image(conn, personality_id, export)
     _write_aliases(conn, personality_id, export)
     return ImportedPersonality(item.source, export.username, export.name, personality_id, created)
 

@@ -191,6 +191,48 @@ BirthdayField = Annotated[Birthday | None, BeforeValidator(_birthday)]
 Aliases = Annotated[tuple[str, ...], BeforeValidator(_aliases)]
 
 
+def _object(value: Any) -> Any:
+    if value is not None and not isinstance(value, dict):
+        _fail("object", "must be a JSON object")
+    return value
+
+
+JsonObject = Annotated[dict[str, Any] | None, BeforeValidator(_object)]
+ReferencedCount = _whole(0, 100)  # llm_configs.max_referenced_messages is checked to 0..100
+TokenCount = _whole(1, 2_147_483_647)
+ImageModel = _text(100, required=True)
+
+
+class ImageFields(BaseModel):
+    """An image config (image_configs); checked per provider by tzurot.params.validate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str
+    model: ImageModel
+    enabled: bool = False
+    default_size: str = "1024x1024"
+    advanced_parameters: JsonObject = None
+
+
+class TzurotFields(BaseModel):
+    """What this system stores and shapes.inc has no field for, under the `tzurot` key of an
+    export (`tzurot personality export` writes it; shapes.inc files have none). When present,
+    the LLM config is the file's whole config: provider, and every advanced parameter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    display_name: Identifier = None
+    provider: str = "openrouter"
+    vision_model: Identifier = None
+    max_tokens: TokenCount = None
+    max_referenced_messages: ReferencedCount = None
+    context_window_tokens: TokenCount = None
+    # every advanced parameter beyond the engine_* fields (camelCase, as stored)
+    advanced_parameters: JsonObject = None
+    image: ImageFields | None = None
+
+
 class ShapesExport(BaseModel):
     """One shapes.inc personality; unknown fields land in `model_extra` (kept, not checked)."""
 
@@ -241,10 +283,25 @@ class ShapesExport(BaseModel):
     voice_similarity: Ratio = None
     voice_style: Ratio = None
     voice_frequency: Ratio = None
+    # this system's own fields (absent from shapes.inc's files)
+    tzurot: TzurotFields | None = None
 
     @property
     def extra_fields(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+    def advanced_parameters(self) -> dict[str, Any]:
+        """The LLM config's advanced parameters this export sets (engine_* and tzurot's)."""
+        from tzurot.personalities.importer import ADVANCED_PARAMETERS
+
+        found = {
+            key: getattr(self, source)
+            for source, key in ADVANCED_PARAMETERS.items()
+            if getattr(self, source) is not None
+        }
+        if self.tzurot is not None:
+            found.update(self.tzurot.advanced_parameters or {})
+        return found
 
 
 @dataclass(frozen=True)
@@ -302,7 +359,47 @@ def check(data: Any, source: str) -> tuple[ShapesExport | None, list[ExportInval
         ]
     if export.voice_enabled and not export.voice_id:
         return None, [ExportInvalid(source, "is required when voice_enabled is true", "voice_id")]
-    return export, []
+    problems = _check_tzurot(export, source)
+    return (None if problems else export), problems
+
+
+# validate_llm_config's names -> the export's fields
+_LLM_FIELDS = {
+    "model": "engine_model",
+    "temperature": "engine_temperature",
+    "top_p": "engine_top_p",
+}
+
+
+def _export_field(path: str) -> str:
+    return _LLM_FIELDS.get(path) or f"tzurot.{path}"
+
+
+def _check_tzurot(export: ShapesExport, source: str) -> list[ExportInvalid]:
+    """The provider rules /config applies, for an export that names its provider."""
+    if export.tzurot is None:
+        return []
+    from tzurot.params.validate import validate_image_params, validate_llm_config
+
+    extension = export.tzurot
+    llm = validate_llm_config(
+        extension.provider,
+        model=export.engine_model,
+        temperature=export.engine_temperature,
+        top_p=export.engine_top_p,
+        max_tokens=extension.max_tokens,
+        advanced_parameters=export.advanced_parameters(),
+    )
+    problems = [ExportInvalid(source, e.reason, _export_field(e.path)) for e in llm.errors]
+    if extension.image is not None:
+        image = extension.image
+        result = validate_image_params(
+            image.provider, image.advanced_parameters, size=image.default_size
+        )
+        problems += [
+            ExportInvalid(source, e.reason, f"tzurot.image.{e.path}") for e in result.errors
+        ]
+    return problems
 
 
 def validate(data: Any, source: str) -> ShapesExport:

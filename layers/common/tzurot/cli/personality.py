@@ -1,4 +1,5 @@
-"""`tzurot personality import|list|show|alias add|alias remove|delete`."""
+"""`tzurot personality import|list|show|alias add|alias remove|delete`; `edit`, `image` and
+`export` live in tzurot.cli.personality_edit."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     delete.add_argument("name", metavar="NAME", help="name, slug or alias")
     delete.set_defaults(handler=run_delete)
+
+    from tzurot.cli import personality_edit
+
+    personality_edit.register(verbs)
 
 
 @contextmanager
@@ -105,6 +110,8 @@ def describe(p: Personality) -> list[str]:
             lines.append(f"  {label}: {value}")
 
     add("display name", p.display_name)
+    if p.owner_id is not None:
+        add("owner", f"{p.owner_name or p.owner_discord_id} ({p.visibility})")
     add("aliases", ", ".join(p.aliases))
     add("avatar", p.avatar_url)
     add("birthday", p.birthday)
@@ -114,6 +121,7 @@ def describe(p: Personality) -> list[str]:
     sheet = p.character
     for label, value in (
         ("character info", sheet.character_info),
+        ("history", _history(p)),
         ("traits", sheet.traits),
         ("tone", sheet.tone),
         ("age", sheet.age),
@@ -157,6 +165,11 @@ def describe(p: Personality) -> list[str]:
         lines.append(f"  image: {state}, {i.provider} {i.model}, {i.default_size}")
     add("custom fields", ", ".join(sorted(p.custom_fields)))
     return lines
+
+
+def _history(p: Personality) -> str | None:
+    value = p.custom_fields.get("personality_history")
+    return value if isinstance(value, str) else None
 
 
 def _excerpt(text: str | None, limit: int = 60) -> str | None:

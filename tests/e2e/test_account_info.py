@@ -97,7 +97,7 @@ def test_help_lists_every_command_and_links_the_guide(account, monkeypatch):
     exchange = account.command("help")
     assert exchange.response == {"type": 5, "data": {"flags": 64}}
     assert account.reply(exchange) == private(help_text(None))
-    assert help_text(None).split("\n")[:10] == [
+    assert help_text(None).split("\n")[:11] == [
         "**What I can do**",
         "`/chat`: Talk to a personality",
         "`/imagine`: Create an image from a prompt",
@@ -108,6 +108,8 @@ def test_help_lists_every_command_and_links_the_guide(account, monkeypatch):
         "`/usage`: Your token usage (private)",
         "`/personality info`: About the personalities",
         "`/admin usage`: Operator tools (bot owners only)",
+        "`/character create|edit|delete|list|info|visibility|avatar`: Create and manage your "
+        "own characters (private)",
         "`/help`: How to use this app",
     ]
     monkeypatch.setenv("TZUROT_USER_GUIDE_URL", "https://docs.example.com/tzurot/user-guide")

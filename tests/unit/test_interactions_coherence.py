@@ -17,14 +17,19 @@ from types import ModuleType
 import pytest
 
 from tzurot.commands.registry import GENERATE_HANDLERS, IMAGE_HANDLERS, handler_for
-from tzurot.discord import definitions, modals
+from tzurot.discord import character_forms, definitions, modals
 from tzurot.discord.definitions import COMMANDS, SUB_COMMAND, Command
 from tzurot.usage import report
 
 TABLES = {"generate": GENERATE_HANDLERS, "image": IMAGE_HANDLERS}
 # Fields of a submitted modal that travel as job options (the /wallet set key travels sealed,
 # never as an option).
-MODAL_OPTIONS = {("config", "edit-advanced"): {modals.ADVANCED_FIELD}}
+# /character avatar's attachment arrives as image_* options the endpoint reads from `resolved`.
+MODAL_OPTIONS = {
+    ("config", "edit-advanced"): {modals.ADVANCED_FIELD},
+    ("character", "create"): set(character_forms.FIELDS),
+    ("character", "avatar"): {"image_url", "image_size", "image_type"},
+}
 
 
 def _module(command: str) -> ModuleType:

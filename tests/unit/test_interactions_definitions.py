@@ -62,6 +62,15 @@ def test_the_set_covers_every_command_of_the_architecture():
         "usage": {"": ["period"]},
         "personality": {"info": ["name"]},
         "admin": {"usage": ["period"]},
+        "character": {
+            "create": [],
+            "edit": ["character", "name", "description", "greeting", "error_message"],
+            "delete": ["character"],
+            "list": [],
+            "info": ["character"],
+            "visibility": ["character", "visibility"],
+            "avatar": ["character", "image"],
+        },
         "help": {},
     }
 
@@ -100,6 +109,10 @@ def test_choices_and_autocomplete_flags():
         ("config", "set-model", "model"),  # from the model catalog
         *(("config", sub, "personality") for sub in ("show", "set-model", "set-param")),
         *(("config", sub, "personality") for sub in ("edit-advanced", "reset")),
+        *(
+            ("character", sub, "character")
+            for sub in ("edit", "delete", "info", "visibility", "avatar")
+        ),
     }
     found = set()
     for payload in command_payloads():

@@ -63,6 +63,11 @@ class Settings:
     job_max_receives: int = 3
     # Where the operator publishes docs/user-guide.md; /help links it.
     user_guide_url: str | None = None
+    # /character: how many characters one user may own (bot owners included).
+    max_characters_per_user: int = 10
+    # /character avatar fetches the uploaded picture from these hosts only (Discord's CDN;
+    # tests point it at a loopback fake, which may then be plain http).
+    discord_cdn_hosts: frozenset[str] = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +111,11 @@ class Settings:
             guest_api_key=opt("TZUROT_GUEST_API_KEY"),
             job_max_receives=max(_int(env, "TZUROT_JOB_MAX_RECEIVES", cls.job_max_receives), 1),
             user_guide_url=opt("TZUROT_USER_GUIDE_URL"),
+            max_characters_per_user=max(
+                _int(env, "TZUROT_MAX_CHARACTERS_PER_USER", cls.max_characters_per_user), 0
+            ),
+            discord_cdn_hosts=_ids(env.get("TZUROT_DISCORD_CDN_HOSTS", ""))
+            or cls.discord_cdn_hosts,
         )
 
     @property

@@ -73,6 +73,8 @@ class Reply:
     content: str = ""
     embeds: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     public: bool = False
+    # The body already edited the deferred message itself (/character avatar uploads a file).
+    delivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def run(job: Job, ctx: JobContext, body: Body) -> str:
     except Exception as exc:
         reply, outcome = _failure(call, exc), "failed"
     try:
-        send(ctx.discord, job, reply)
+        if not reply.delivered:
+            send(ctx.discord, job, reply)
     except Exception as exc:
         hand_back_if_passing(ctx, job, reference, exc)
         log.error(

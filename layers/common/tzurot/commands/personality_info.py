@@ -41,6 +41,9 @@ def profile_embed(personality: Personality) -> dict:
         ("Images", "on" if personality.image_enabled else "off", True),
         ("Model", model_text(personality), False),
     ]
+    if personality.owner_id is not None:  # a user's own character: say whose
+        owner = personality.owner_name or "a user"
+        fields.insert(1, ("Owner", fmt.clip(owner, MAX_FIELD), True))
     embed: dict = {
         "title": personality.label[:256],
         "fields": [{"name": n, "value": v, "inline": inline} for n, v, inline in fields],

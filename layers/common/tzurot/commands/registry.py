@@ -30,6 +30,7 @@ GENERATE_HANDLERS: dict[str, str] = {
     "usage": "tzurot.commands.usage:handle",
     "admin": "tzurot.commands.admin:handle",
     "personality": "tzurot.commands.personality_info:handle",
+    "character": "tzurot.commands.character:handle",
     "help": "tzurot.commands.help:handle",
 }
 

@@ -18,6 +18,7 @@ SUB_COMMAND = 1
 STRING = 3
 INTEGER = 4
 NUMBER = 10
+ATTACHMENT = 11
 
 # Where the app can be installed and used: servers, the bot's DMs, and any DM or group DM when
 # a user installs it to their account.
@@ -157,6 +158,50 @@ def _sub(name: str, description: str, *options: Option) -> Option:
 
 _OPTIONAL_PERSONALITY = "personality to change (default: all personalities)"
 
+
+def _character() -> Option:
+    return _personality(True, "your character (name or slug)", name="character")
+
+
+# Users' own characters (tzurot.commands.character); text limits as the modal's.
+CHARACTER = Command(
+    "character",
+    "Create and manage your own characters (private)",
+    (
+        _sub("create", "Create a character (opens a form)"),
+        _sub(
+            "edit",
+            "Change one of your characters",
+            _character(),
+            Option("name", "new name", min_length=1, max_length=80),
+            Option("description", "new description (its system prompt)", max_length=4000),
+            Option("greeting", "new greeting (a space removes it)", max_length=2000),
+            Option("error_message", "new error message (a space removes it)", max_length=2000),
+        ),
+        _sub("delete", "Delete one of your characters", _character()),
+        _sub("list", "Your characters and everyone's public ones"),
+        _sub("info", "Show a character", _character()),
+        _sub(
+            "visibility",
+            "Make a character private (only you) or public (everyone)",
+            _character(),
+            Option(
+                "visibility",
+                "who may talk to it",
+                required=True,
+                choices=(("private: only you", "private"), ("public: everyone", "public")),
+            ),
+        ),
+        _sub(
+            "avatar",
+            "Set a character's picture",
+            _character(),
+            Option("image", "PNG, JPEG, GIF or WebP, up to 8 MB", type=ATTACHMENT, required=True),
+        ),
+    ),
+    ephemeral=True,
+)
+
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
@@ -273,6 +318,7 @@ COMMANDS: dict[str, Command] = {
             (_sub("usage", "Token usage of all users", _period("time window (default: day)")),),
             ephemeral=True,
         ),
+        CHARACTER,
         Command("help", "How to use this app", ephemeral=True),
     )
 }

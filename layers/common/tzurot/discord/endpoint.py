@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from tzurot.discord import character_forms, modals, responses
 from tzurot.discord import interaction as kinds
-from tzurot.discord import modals, responses
 from tzurot.discord.autocomplete import ModelChoices, PersonalityChoices, timezone_choices
 from tzurot.discord.definitions import COMMANDS, PROVIDERS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
@@ -171,6 +171,17 @@ class InteractionEndpoint:
             return modals.wallet_key_modal(provider)
         if (path.name, path.subcommand) == ("config", "edit-advanced"):
             return self._advanced_form(interaction, path.options.get("personality"))
+        if (path.name, path.subcommand) == ("character", "create"):
+            return character_forms.create_modal()
+        if (path.name, path.subcommand) == ("character", "avatar"):
+            resolved = interaction.data.resolved if interaction.data else None
+            image = character_forms.attachment_options(resolved, path.options.get("image"))
+            return self._enqueue(
+                interaction,
+                command="character",
+                subcommand="avatar",
+                options={**path.options, **image},
+            )
         return self._enqueue(
             interaction, command=path.name, subcommand=path.subcommand, options=path.options
         )
@@ -198,6 +209,18 @@ class InteractionEndpoint:
             if len(key) > modals.MAX_KEY_LENGTH:
                 return responses.message(KEY_TOO_LONG)
             return self._enqueue_wallet_key(interaction, target.argument, key)
+        if target.kind == character_forms.CHARACTER_CREATE:
+            fields = {
+                name: modals.field_value(data.components, name) or ""
+                for name in character_forms.FIELDS
+            }
+            return self._enqueue(
+                interaction,
+                source="modal",
+                command="character",
+                subcommand="create",
+                options=fields,
+            )
         text = modals.field_value(data.components, modals.ADVANCED_FIELD) or ""
         options: dict[str, str] = {modals.ADVANCED_FIELD: text.strip()}
         if target.argument:

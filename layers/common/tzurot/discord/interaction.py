@@ -60,6 +60,8 @@ class InteractionData(_Model):
     custom_id: str | None = None
     # Modal submits: action rows or labels holding text inputs; read by tzurot.discord.modals.
     components: list[dict[str, Any]] | None = None
+    # Users, attachments, ... an option refers to by id (/character avatar's attachment).
+    resolved: dict[str, Any] | None = None
 
 
 class CommandPath(_Model):

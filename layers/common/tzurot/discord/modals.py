@@ -18,6 +18,7 @@ from typing import Any
 
 from tzurot.discord import prefill as prefills
 from tzurot.discord import responses
+from tzurot.discord.character_forms import CHARACTER_CREATE
 from tzurot.discord.definitions import PROVIDERS
 
 WALLET_SET = "wallet-set"
@@ -100,7 +101,7 @@ def parse_target(custom_id: str | None) -> ModalTarget | None:
         return None
     if kind == WALLET_SET and argument in PROVIDERS:
         return ModalTarget(kind, argument)
-    if kind == CONFIG_ADVANCED:
+    if kind in (CONFIG_ADVANCED, CHARACTER_CREATE):
         return ModalTarget(kind, argument)
     return None
 

@@ -40,6 +40,7 @@ from tzurot.personalities.errors import ExportInvalid, ImportConflict, raise_all
 from tzurot.personalities.shapes import ShapesExport, SourcedExport, read_all
 from tzurot.personalities.writes import (
     DEFAULT,
+    NAMES_LOCK_ID,
     image_columns,
     insert,
     link_llm_config,
@@ -49,8 +50,6 @@ from tzurot.personalities.writes import (
 )
 
 PROVIDER = "openrouter"
-# Serializes imports: the conflict checks read a snapshot that must not change before the writes.
-IMPORT_LOCK_ID = 7_305_117_002
 # advanced_parameters keys an import owns; other keys an operator added are kept on re-import.
 ADVANCED_PARAMETERS = {
     "engine_top_k": "topK",
@@ -383,7 +382,7 @@ def import_exports(
     all at once, and nothing is written."""
     result = ImportResult()
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK_ID,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (NAMES_LOCK_ID,))
         raise_all([*problems, *check_run(exports, _snapshot(conn))])
         # Old aliases go first, so a name or alias moving between personalities in this run
         # never trips the database's alias triggers halfway.

@@ -221,14 +221,16 @@ def _personality(row: dict) -> Personality:
     )
 
 
-def _select(conn: psycopg.Connection, where: str, params: dict) -> list[Personality]:
+def select_where(conn: psycopg.Connection, where: str, params: dict) -> list[Personality]:
+    """Personalities matching a clause over `p` (personalities) and `ou` (its owner's users
+    row), whole, in one round trip."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(_SELECT + where, params)
         return [_personality(row) for row in cur.fetchall()]
 
 
 def get_by_id(conn: psycopg.Connection, personality_id: UUID | str) -> Personality | None:
-    found = _select(conn, "WHERE p.id = %(id)s", {"id": personality_id})
+    found = select_where(conn, "WHERE p.id = %(id)s", {"id": personality_id})
     return found[0] if found else None
 
 
@@ -240,7 +242,7 @@ def find(
     text = name_or_alias.strip()
     if not text:
         return None
-    found = _select(conn, f"WHERE p.id = ({MATCH_SQL})", {"text": text, "viewer": viewer})
+    found = select_where(conn, f"WHERE p.id = ({MATCH_SQL})", {"text": text, "viewer": viewer})
     return found[0] if found else None
 
 
@@ -285,7 +287,7 @@ def resolve(conn: psycopg.Connection, text: str, viewer: str | None = None) -> P
 
 
 def list_all(conn: psycopg.Connection) -> list[Personality]:
-    return _select(conn, "ORDER BY lower(p.name), p.slug", {})
+    return select_where(conn, "ORDER BY lower(p.name), p.slug", {})
 
 
 def delete(conn: psycopg.Connection, name_or_alias: str) -> Personality:

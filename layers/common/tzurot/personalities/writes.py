@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from tzurot.personalities.shapes import ImageFields
 
 
+# Serializes everything that checks names before writing them (imports, users' characters):
+# the checks read a snapshot that must not change before the writes.
+NAMES_LOCK_ID = 7_305_117_002
+
+
 class _Default:
     """Marks a column to be set to its database default (NOT NULL columns with defaults)."""
 

@@ -159,7 +159,11 @@ FULL = Personality(
     error_message="*the stars flicker*",
     birthday=Birthday(12, 24, 1990),
     aliases=("nox", "night"),
-    custom_fields={"personality_history": "Born before the first dawn.", "keywords": ["x"]},
+    custom_fields={
+        "personality_history": "Born before the first dawn.",
+        "greeting": "*a hush falls*",
+        "keywords": ["x"],
+    },
 )
 
 
@@ -182,7 +186,8 @@ def test_fully_populated_personality_exact_prompt():
         "Likes:\nsilence\n\n"
         "Dislikes:\ndawn\n\n"
         "Conversational goals:\ncomfort the sleepless\n\n"
-        "Example conversations:\nUser: hi\nNyx: Hush, child."
+        "Example conversations:\nUser: hi\nNyx: Hush, child.\n\n"
+        "Greeting (how you open a conversation):\n*a hush falls*"
     )
     assert prompt.messages == [
         ChatMessage(

@@ -21,8 +21,9 @@ from tzurot.commands.history import HistoryMessage
 from tzurot.personalities.model import Personality
 from tzurot.providers.base import ChatMessage
 
-# Character sheet fields in prompt order, with their headings (docs/prompt.md). "history" is
-# shapes.inc's personality_history, which has no column and is kept in custom_fields.
+# Character sheet fields in prompt order, with their headings (docs/prompt.md). "history"
+# (shapes.inc's personality_history) and "greeting" (/character create's) have no column of
+# their own: they are kept in custom_fields.
 _SHEET = (
     ("character_info", "Background"),
     ("history", "History"),
@@ -34,7 +35,9 @@ _SHEET = (
     ("dislikes", "Dislikes"),
     ("conversational_goals", "Conversational goals"),
     ("conversational_examples", "Example conversations"),
+    ("greeting", "Greeting (how you open a conversation)"),
 )
+_CUSTOM_FIELDS = {"history": "personality_history", "greeting": "greeting"}
 REFERENCE_MAX_CHARS = 1500  # per linked message, so one huge message cannot crowd out the rest
 
 
@@ -73,8 +76,8 @@ def system_prompt(personality: Personality) -> str:
 
 
 def _sheet_field(personality: Personality, attribute: str) -> str | None:
-    if attribute == "history":
-        value = personality.custom_fields.get("personality_history")
+    if attribute in _CUSTOM_FIELDS:
+        value = personality.custom_fields.get(_CUSTOM_FIELDS[attribute])
         return value if isinstance(value, str) else None
     return getattr(personality.character, attribute)
 

@@ -6,7 +6,6 @@ stand-in for Discord's CDN."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
@@ -15,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.e2e.conftest import OWNER_ID, private
-from tests.fakes.interactions import GUILD, autocomplete, command, signed
+from tests.fakes.interactions import GUILD, autocomplete, command
 from tests.fakes.server import serve
 from tzurot.discord.character_forms import CHARACTER_CREATE
 
@@ -46,18 +45,8 @@ def talk(account, slug: str, message: str, who=ANN):
 
 
 def choices(account, query: str, who) -> list[dict]:
-    headers, body = signed(autocomplete("chat", f"personality={query}", who=who))
-    from tests.e2e.chat_stack import interactions_app
-
-    event = {
-        "version": "2.0",
-        "headers": {k.lower(): v for k, v in headers.items()},
-        "requestContext": {"http": {"method": "POST"}},
-        "body": body.decode(),
-        "isBase64Encoded": False,
-    }
-    answer = json.loads(interactions_app.handler(event, None)["body"])
-    return answer["data"]["choices"]
+    exchange = account.send(autocomplete("chat", f"personality={query}", who=who))
+    return exchange.response["data"]["choices"]
 
 
 def row(account, slug: str):
@@ -100,7 +89,10 @@ def test_create_via_the_modal_private_to_its_owner(account):
     talk(account, "nyx", "hello")
     (request,) = account.provider("openai").requests
     assert request.json["model"] == "gpt-4o-mini" and request.json["temperature"] == 0.3
-    assert request.json["messages"][0]["content"] == f"{PROMPT}\n\n## Character\nYou are Nyx."
+    assert request.json["messages"][0]["content"] == (
+        f"{PROMPT}\n\n## Character\nYou are Nyx.\n\n"
+        "Greeting (how you open a conversation):\n*a hush falls* Hello, little one."
+    )
 
     # nobody else: not in /chat, not in autocomplete, not in /personality info or /character info
     assert choices(account, "ny", BOB) == []

@@ -100,3 +100,15 @@ def test_an_import_never_replaces_a_users_character(db, world, tmp_path):
     assert str(caught.value) == (
         f'{path}: username: "shown-sam" is the slug of a user\'s own character'
     )
+
+
+def test_an_import_may_not_take_a_characters_name(db, world, tmp_path):
+    path = tmp_path / "sal.json"
+    path.write_text(
+        json.dumps({"name": "SECRET SAL", "username": "sal", "jailbreak": "x", "engine_model": "m"})
+    )
+    with pytest.raises(ImportConflict) as caught:
+        import_files(db, [path])
+    assert str(caught.value) == (
+        f'{path}: name: "SECRET SAL" is the name of a user\'s own character ("Secret Sal")'
+    )

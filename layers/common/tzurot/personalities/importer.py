@@ -209,6 +209,23 @@ def check_run(exports: list[SourcedExport], existing: list[_Known]) -> list[Impo
     problems: list[ImportConflict] = []
     first_by_slug: dict[str, str] = {}
     owned = {k.slug.lower() for k in existing if k.owned}
+    # a user's character keeps its name to itself (tzurot.personalities.characters)
+    owned_names = {n.lower(): k.name for k in existing if k.owned for n in (k.name, k.slug)}
+    for item in exports:
+        for field_name, identity in (
+            ("name", item.export.name),
+            ("username", item.export.username),
+        ):
+            owner = owned_names.get(identity.lower())
+            replacing = field_name == "username" and identity.lower() in owned  # said above
+            if owner is not None and not replacing:
+                problems.append(
+                    ImportConflict(
+                        item.source,
+                        f'"{identity}" is the name of a user\'s own character ("{owner}")',
+                        field_name,
+                    )
+                )
     for item in exports:
         slug = item.export.username.lower()
         if slug in first_by_slug:

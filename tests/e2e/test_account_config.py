@@ -239,3 +239,19 @@ def test_settings_survive_a_json_roundtrip_of_the_job(account):
     assert json.loads(exchange.queued[0])["options"] == {"name": "max_tokens", "value": 1200.0}
     assert overrides(account) == [(None, None, None, None, None, 1200, None)]
     assert KEYS  # the chat rig's keys are untouched by /config
+
+
+def test_text_postgresql_cannot_store_is_cleaned_before_saving(account):
+    """A NUL in an option, or a \\u0000 escape or lone surrogate in the advanced JSON, used to
+    fail the save with an internal error; it is dropped (a surrogate becomes U+FFFD)."""
+    account.command(
+        "config", "set-model", "provider=openai", "model=gpt-4o\x00", "personality=lilith"
+    )
+    assert overrides(account) == [("lilith", "openai", "gpt-4o", None, None, None, None)]
+    account.command("config", "set-model", "provider=openrouter", "model=m\x00x")
+    saved = account.modal(
+        "config-advanced:", advanced_parameters='{"top\\u0000K": 20, "stop": ["\\ud800"]}'
+    )
+    assert content(account, saved).split("\n")[0] == "Saved: advanced parameters for your defaults."
+    advanced = {"topK": 20, "stop": ["\ufffd"]}
+    assert overrides(account)[0] == (None, "openrouter", "mx", None, None, None, advanced)

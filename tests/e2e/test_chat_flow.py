@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -394,3 +395,23 @@ def test_new_user_is_created_on_first_contact(chat):
         "SELECT username, timezone FROM users WHERE discord_id = '777000000000000001'"
     ).fetchone()
     assert row == ("newcomer", "UTC")
+
+
+def test_nul_in_a_message_or_an_answer_is_dropped_and_the_turn_saved(chat):
+    """A NUL used to reach the paid provider call and then fail the save: no history, no
+    usage row, an error for the user. It is dropped where it arrives, and again on saving."""
+    chat.store_key("openai")
+    fake = chat.provider("openai")
+    fake.queue_reply(text="Hel\x00lo back.", tokens_in=20, tokens_out=4)
+
+    payload, result = chat.chat("ada", "hi\x00there")
+
+    assert result == {"batchItemFailures": []}
+    assert fake.last_request.json["messages"][-1]["content"].endswith("hithere")
+    assert "\x00" not in json.dumps(fake.last_request.json)
+    assert [(role, content) for _, _, role, content, _ in chat.history_rows()] == [
+        ("user", "hithere"),
+        ("assistant", "Hello back."),
+    ]
+    assert [row[4:6] for row in chat.usage_rows()] == [(20, 4)]
+    assert chat.status(payload["id"]) == ("done", 1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tzurot.db.compose import Statement
+from tzurot.storable import storable
 
 Role = Literal["user", "assistant"]
 
@@ -82,8 +83,9 @@ VALUES (%(turn_channel_id)s, %(turn_personality_id)s, %(turn_user_id)s, 'user',
             "turn_channel_id": channel_id,
             "turn_personality_id": str(personality_id),
             "turn_user_id": str(user_id),
-            "turn_question": question,
-            "turn_answer": answer,
+            # Cleaned again here: the answer comes from a provider (tzurot.storable).
+            "turn_question": storable(question),
+            "turn_answer": storable(answer),
             "interaction_id": interaction_id,
         },
     )

@@ -37,6 +37,7 @@ from tzurot.commands.errors import provider_name
 from tzurot.discord.definitions import PARAMETERS, TEXT_PROVIDERS
 from tzurot.discord.modals import ADVANCED_FIELD
 from tzurot.personalities.model import Personality
+from tzurot.storable import storable_json
 
 # Without a provider, the defaults' universal values are checked against the widest ranges any
 # provider accepts: OpenRouter's (temperature 0-2, top_p 0-1).
@@ -295,7 +296,7 @@ def parse_advanced(text: str) -> dict[str, Any]:
         raise Refusal(
             invalid_reply([f'{ADVANCED_FIELD}: must be a JSON object, e.g. {{"topK": 40}}'])
         )
-    return value
+    return storable_json(value)  # "\u0000" and lone surrogates cannot go into jsonb
 
 
 def invalid_reply(problems: list[str]) -> str:

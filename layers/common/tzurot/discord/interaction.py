@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tzurot.storable import storable
 
 # Interaction types (what Discord sends).
 PING = 1
@@ -24,7 +26,10 @@ KNOWN_TYPES = frozenset(
 _SUBCOMMAND_TYPES = (1, 2)  # SUB_COMMAND, SUB_COMMAND_GROUP
 _DISCORD_EPOCH_MS = 1_420_070_400_000
 
-OptionValue = str | int | float | bool
+# User-typed text, made storable on arrival (tzurot.storable: no NUL, no lone surrogate), so
+# nothing downstream (a paid provider call, then the database) can trip over it.
+Text = Annotated[str, AfterValidator(storable)]
+OptionValue = Text | int | float | bool
 # Discord ids are decimal strings of a 64-bit number; anything else is not from Discord.
 Snowflake = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 
@@ -35,8 +40,8 @@ class _Model(BaseModel):
 
 class User(_Model):
     id: Snowflake
-    username: str = ""
-    global_name: str | None = None
+    username: Text = ""
+    global_name: Text | None = None
 
 
 class Member(_Model):
@@ -57,7 +62,7 @@ class InteractionData(_Model):
     name: str | None = None
     type: int | None = None
     options: list[CommandOption] | None = None
-    custom_id: str | None = None
+    custom_id: Text | None = None
     # Modal submits: action rows or labels holding text inputs; read by tzurot.discord.modals.
     components: list[dict[str, Any]] | None = None
     # Users, attachments, ... an option refers to by id (/character avatar's attachment).

@@ -20,6 +20,7 @@ from tzurot.discord import prefill as prefills
 from tzurot.discord import responses
 from tzurot.discord.character_forms import CHARACTER_CREATE
 from tzurot.discord.definitions import PROVIDERS
+from tzurot.storable import storable
 
 WALLET_SET = "wallet-set"
 CONFIG_ADVANCED = "config-advanced"
@@ -107,7 +108,8 @@ def parse_target(custom_id: str | None) -> ModalTarget | None:
 
 
 def field_value(components: list[dict[str, Any]] | None, custom_id: str) -> str | None:
-    """The submitted value of the text input `custom_id`, in label or action-row layout."""
+    """The submitted value of the text input `custom_id`, in label or action-row layout, made
+    storable (tzurot.storable)."""
     for top in components or ():
         if not isinstance(top, dict):
             continue
@@ -116,5 +118,5 @@ def field_value(components: list[dict[str, Any]] | None, custom_id: str) -> str 
         for component in candidates:
             if isinstance(component, dict) and component.get("custom_id") == custom_id:
                 value = component.get("value")
-                return value if isinstance(value, str) else None
+                return storable(value) if isinstance(value, str) else None
     return None

@@ -14,8 +14,9 @@ from typing import Any
 from nacl.signing import SigningKey
 
 from tzurot.dev.keys import sign
-from tzurot.discord import definitions
+from tzurot.discord import definitions, modals
 from tzurot.discord.definitions import COMMANDS, SUB_COMMAND
+from tzurot.discord.option_rules import option_problems
 from tzurot.errors import TzurotError
 
 DEV_APPLICATION_ID = "1000000000000000001"
@@ -100,10 +101,15 @@ def _typed(option: definitions.Option, raw: str) -> str | int | float | bool:
     return raw
 
 
-def command_data(name: str, args: list[str], *, focused: str | None = None) -> dict[str, Any]:
+def command_data(
+    name: str, args: list[str], *, focused: str | None = None, check: bool = True
+) -> dict[str, Any]:
     """`data` of a slash command from CLI words: [subcommand] opt=value ...
 
-    With `focused`, that option is marked as being typed (an autocomplete request).
+    With `focused`, that option is marked as being typed (an autocomplete request). With
+    `check` (the default), values Discord's client would refuse (type, choices, lengths, range,
+    a missing required option) raise SimulateError; tests of the endpoint's own checks turn it
+    off.
     """
     command = COMMANDS.get(name)
     if command is None:
@@ -133,6 +139,13 @@ def command_data(name: str, args: list[str], *, focused: str | None = None) -> d
         if key == focused:
             entry["focused"] = True
         options.append(entry)
+    values = {entry["name"]: entry["value"] for entry in options}
+    problems = option_problems(
+        command, subcommand.name if subcommand else None, values, focused=focused
+    )
+    if problems and check:
+        # What Discord's client would refuse to send; the endpoint would refuse it too.
+        raise SimulateError(f"Discord would not send this /{name}: " + "; ".join(problems))
     if subcommand is not None:
         options = [{"name": subcommand.name, "type": SUB_COMMAND, "options": options}]
     data: dict[str, Any] = {"id": snowflake(), "name": name, "type": 1}
@@ -141,13 +154,53 @@ def command_data(name: str, args: list[str], *, focused: str | None = None) -> d
     return data
 
 
-def modal_data(custom_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    """`data` of a modal submit, in the label layout Discord uses for label-wrapped inputs."""
+def modal_data(custom_id: str, fields: dict[str, str], *, check: bool = True) -> dict[str, Any]:
+    """`data` of a modal submit, in the label layout Discord uses for label-wrapped inputs.
+
+    With `check` (the default), only what Discord would send: a modal this app opens, its own
+    fields (a wrong name used to submit an empty form, which cleared a user's parameters),
+    within their lengths; anything else raises SimulateError.
+    """
+    if check:
+        _check_form(custom_id, fields)
     components = [
         {"type": 18, "id": index + 1, "component": {"type": 4, "custom_id": key, "value": value}}
         for index, (key, value) in enumerate(fields.items())
     ]
     return {"custom_id": custom_id, "components": components}
+
+
+def _check_form(custom_id: str, fields: dict[str, str]) -> None:
+    inputs = modals.form_inputs(custom_id)
+    if inputs is None:
+        raise SimulateError(
+            f"this app opens no modal {custom_id!r}; its modals: "
+            f"{modals.WALLET_SET}:PROVIDER ({', '.join(definitions.PROVIDERS)}), "
+            f"{modals.CONFIG_ADVANCED}:[PERSONALITY]"
+        )
+    problems = [_input_problem(inputs, key, value) for key, value in fields.items()]
+    problems += [
+        f"{key} is required"
+        for key, spec in inputs.items()
+        if spec["required"] and not fields.get(key)
+    ]
+    problems = [problem for problem in problems if problem]
+    if problems:
+        raise SimulateError(
+            f"Discord would not send this form: {'; '.join(problems)} "
+            f"(its fields: {', '.join(inputs)})"
+        )
+
+
+def _input_problem(inputs: dict[str, dict[str, Any]], key: str, value: str) -> str | None:
+    spec = inputs.get(key)
+    if spec is None:
+        return f"the form has no field {key!r}"
+    if value and len(value) < spec.get("min_length", 0):
+        return f"{key} needs at least {spec['min_length']} characters"
+    if len(value) > spec.get("max_length", len(value)):
+        return f"{key} can be at most {spec['max_length']} characters (got {len(value)})"
+    return None
 
 
 def signed_headers(key: SigningKey, body: bytes, now: float | None = None) -> dict[str, str]:

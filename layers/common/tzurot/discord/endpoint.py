@@ -25,6 +25,7 @@ from tzurot.discord import interaction as kinds
 from tzurot.discord.autocomplete import ModelChoices, PersonalityChoices, timezone_choices
 from tzurot.discord.definitions import COMMANDS, PROVIDERS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
+from tzurot.discord.option_rules import option_problems
 from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
 from tzurot.errors import TzurotError
@@ -46,6 +47,8 @@ TRY_AGAIN = "Sorry, I couldn't start that just now. Please try again in a moment
 NO_KEY_ENTERED = "No key was entered, so nothing changed."
 KEY_TOO_LONG = "That is longer than any API key I know, so nothing changed."
 UNKNOWN_PROVIDER = "Please pick a provider from the list."
+INVALID_OPTIONS = "Sorry, I can't run that, so nothing was done: {problems}."
+FORM_TOO_LONG = "That is longer than the form allows ({limit} characters), so nothing changed."
 NO_SUCH_PERSONALITY = (
     "I don't know a personality called “{name}”. Start typing its name to pick one from the "
     "list, then run `/config edit-advanced` again."
@@ -164,6 +167,10 @@ class InteractionEndpoint:
         path = interaction.command_path()
         if path is None or not _is_known(path):
             return responses.message(UNKNOWN_COMMAND)
+        # What Discord's client enforces, enforced again: a signed body need not come from it.
+        problems = option_problems(COMMANDS[path.name], path.subcommand, path.options)
+        if problems:
+            return responses.message(INVALID_OPTIONS.format(problems="; ".join(problems)))
         if (path.name, path.subcommand) == ("wallet", "set"):
             provider = path.options.get("provider")
             if provider not in PROVIDERS:
@@ -222,6 +229,8 @@ class InteractionEndpoint:
                 options=fields,
             )
         text = modals.field_value(data.components, modals.ADVANCED_FIELD) or ""
+        if len(text) > modals.MAX_ADVANCED_LENGTH:
+            return responses.message(FORM_TOO_LONG.format(limit=modals.MAX_ADVANCED_LENGTH))
         options: dict[str, str] = {modals.ADVANCED_FIELD: text.strip()}
         if target.argument:
             options["personality"] = target.argument

@@ -107,6 +107,21 @@ def parse_target(custom_id: str | None) -> ModalTarget | None:
     return None
 
 
+def form_inputs(custom_id: str) -> dict[str, dict[str, Any]] | None:
+    """The text inputs (custom_id -> component JSON) of the modal this app opens under
+    `custom_id`, or None for a custom_id it never issues. Read from the modals themselves, so a
+    tool that builds submits (`tzurot simulate`) knows the fields and limits Discord applies."""
+    target = parse_target(custom_id)
+    if target is None:
+        return None
+    if target.kind == WALLET_SET:
+        form = wallet_key_modal(target.argument)
+    else:
+        form = advanced_parameters_modal(target.argument, prefills.Prefill(prefills.NONE))
+    inputs = (label["component"] for label in form["data"]["components"])
+    return {component["custom_id"]: component for component in inputs}
+
+
 def field_value(components: list[dict[str, Any]] | None, custom_id: str) -> str | None:
     """The submitted value of the text input `custom_id`, in label or action-row layout, made
     storable (tzurot.storable)."""

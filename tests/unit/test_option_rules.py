@@ -55,6 +55,16 @@ def test_an_oversized_message_is_refused_before_a_job_exists():
     assert not recorder.touched  # nothing sealed, nothing queued
 
 
+SET_PARAM = ("config", ["set-param", "name=temperature", "value=1"])
+
+
+def temperature(value) -> list[dict]:
+    return [
+        {"name": "name", "type": 3, "value": "temperature"},
+        {"name": "value", "type": 10, "value": value},
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "args", "options", "problem"),
     [
@@ -93,30 +103,18 @@ def test_an_oversized_message_is_refused_before_a_job_exists():
             "`size` must be one of: 1024x1024, 1792x1024, 1024x1792",
         ),
         (
-            "config",
-            ["set-param", "name=temperature", "value=1"],
-            [
-                {"name": "name", "type": 3, "value": "temperature"},
-                {"name": "value", "type": 10, "value": -1},
-            ],
+            *SET_PARAM,
+            temperature(-1),
             "`value` must be at least 0",
         ),
         (
-            "config",
-            ["set-param", "name=temperature", "value=1"],
-            [
-                {"name": "name", "type": 3, "value": "temperature"},
-                {"name": "value", "type": 10, "value": "0.5"},
-            ],
+            *SET_PARAM,
+            temperature("0.5"),
             "`value` must be a number",
         ),
         (
-            "config",
-            ["set-param", "name=temperature", "value=1"],
-            [
-                {"name": "name", "type": 3, "value": "temperature"},
-                {"name": "value", "type": 10, "value": 1e300},
-            ],
+            *SET_PARAM,
+            temperature(1e300),
             "`value` must be a number",
         ),
         (

@@ -90,7 +90,10 @@ def test_dev_reports_a_busy_port_in_one_line(isolated_env, capsys):
         port = busy.getsockname()[1]
         assert main(["dev", "--once", "--port", str(port)]) == 1
     err = capsys.readouterr().err
-    assert err == f"tzurot: error: port {port} on 127.0.0.1 is in use; choose another\n"
+    assert err == (
+        f"tzurot: error: port {port} on 127.0.0.1 is in use; "
+        "choose another with --port PORT (0: any free port)\n"
+    )
 
 
 @pytest.fixture
@@ -203,4 +206,19 @@ def test_dev_port_out_of_range_is_a_usage_error(flag, capsys):
     assert capsys.readouterr().err == (
         f"tzurot dev: error: argument {flag}: a port is a number from 0 to 65535, got '70000' "
         "(see --help)\n"
+    )
+
+
+def test_a_busy_sink_port_names_its_option(isolated_env, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["dev", "--once", "--port", "0", "--discord-sink", "--sink-port", str(port)])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"tzurot: error: port {port} on 127.0.0.1 is in use; "
+        "choose another with --sink-port PORT (0: any free port)\n"
     )

@@ -5,7 +5,10 @@ loopback for SQS and KMS (queues and dead-letter queues created at start; the de
 across restarts), the app master key (created on first start), the dev Ed25519 key pair when
 DISCORD_PUBLIC_KEY is unset, the interactions endpoint served by uvicorn on 127.0.0.1, and the
 workers polling the local queues (calling the same handlers as Lambda). `--discord-sink` points
-the workers' Discord calls at a local sink that prints every message.
+the workers' Discord calls at a local sink that prints every message; `--fake-providers` adds
+the offline demo (tzurot.dev.offline: the provider fakes on loopback, the example personalities;
+it implies the sink, so nothing leaves the machine). The URLs in use are written to
+`.tzurot/dev-endpoints.json` for `tzurot simulate` (tzurot.dev.endpoints_file).
 Runs until interrupted; `--once` starts everything, checks the endpoint answers a signed PING,
 prints what ran, and exits.
 """
@@ -54,6 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="send the workers' Discord calls to a local sink that prints every message",
     )
     dev.add_argument(
+        "--fake-providers",
+        action="store_true",
+        help="offline demo: serve fake OpenAI, Anthropic, Gemini, OpenRouter and ElevenLabs on "
+        "loopback (any key), import examples/personalities, and use the Discord sink",
+    )
+    dev.add_argument(
         "--sink-port",
         type=_port,
         default=SINK_PORT,
@@ -69,16 +78,23 @@ def _port(text: str) -> int:
 
 
 def build_stack(args: argparse.Namespace) -> LocalStack:
-    sink = [DiscordSinkServer(args.sink_port)] if getattr(args, "discord_sink", False) else []
+    from tzurot.dev.endpoints_file import EndpointsFile
+    from tzurot.dev.offline import ExamplePersonalities, FakeProviders
+
+    offline = getattr(args, "fake_providers", False)
+    with_sink = offline or getattr(args, "discord_sink", False)
     return LocalStack(
         [
             Database(),
+            *([ExamplePersonalities()] if offline else []),
             AwsEmulator(args.aws_port),
             MasterKey(),
             DiscordKey(),
-            *sink,
+            *([FakeProviders()] if offline else []),
+            *([DiscordSinkServer(args.sink_port)] if with_sink else []),
             InteractionsServer(args.port),
             Workers(),
+            EndpointsFile(),
         ]
     )
 
@@ -107,10 +123,19 @@ def run(args: argparse.Namespace) -> int:
         print(_self_check(stack))
         if args.once:
             return 0
-        print("tzurot dev is running; try `tzurot simulate ping`; press Ctrl-C to stop")
+        print(_hint(stack))
         _wait_for_stop_signal()
         print("stopping")
     return 0
+
+
+def _hint(stack: LocalStack) -> str:
+    """What to try next, with the URLs actually in use (simulate finds them by itself)."""
+    url = stack.get(InteractionsServer).url
+    sinks = [part for part in stack.parts if isinstance(part, DiscordSinkServer)]
+    try_ = "`tzurot simulate chat lilith hi`" if sinks else "`tzurot simulate ping`"
+    where = f"endpoint {url}" + (f", Discord sink {sinks[0].base_url}" if sinks else "")
+    return f"tzurot dev is running ({where}); try {try_}; press Ctrl-C to stop"
 
 
 def _wait_for_stop_signal() -> None:

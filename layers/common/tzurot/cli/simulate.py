@@ -3,7 +3,9 @@
 Builds an interaction as Discord would send it, signs it with the dev key from .tzurot/, POSTs
 it, and prints the HTTP status and the JSON answer. Exit code 0 for a 2xx answer, 1 otherwise.
 After a deferred answer it waits for the worker's reply on the Discord sink of
-`tzurot dev --discord-sink` and prints it (`--wait 0` skips that).
+`tzurot dev --discord-sink` and prints it (`--wait 0` skips that). Without `--url` and
+`--sink-url` it uses the URLs the running `tzurot dev` wrote to `.tzurot/` (whatever ports it
+was given), else the default ports.
 
     tzurot simulate ping
     tzurot simulate chat lilith "hi"
@@ -21,10 +23,17 @@ import sys
 from tzurot.dev import simulator
 from tzurot.dev.workers import SINK_PORT
 
+DEFAULT_SINK_URL = f"http://127.0.0.1:{SINK_PORT}/api/v10"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     simulate = subparsers.add_parser("simulate", help="send signed test interactions to `dev`")
-    simulate.add_argument("--url", default=simulator.DEFAULT_URL, help="interactions endpoint URL")
+    simulate.add_argument(
+        "--url",
+        default=None,
+        help="interactions endpoint URL (default: the running `tzurot dev`'s, else "
+        f"{simulator.DEFAULT_URL})",
+    )
     simulate.add_argument("--user-id", default=simulator.Identity.user_id)
     simulate.add_argument("--username", default=simulator.Identity.username)
     simulate.add_argument("--channel-id", default=simulator.Identity.channel_id)
@@ -40,9 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument(
         "--sink-url",
         type=sink_api_url,
-        default=f"http://127.0.0.1:{SINK_PORT}/api/v10",
+        default=None,
         help="the Discord sink of `tzurot dev --discord-sink` (where replies are read from; "
-        "the /api/v10 suffix may be left out)",
+        "the /api/v10 suffix may be left out; default: the running `tzurot dev`'s, else "
+        f"{DEFAULT_SINK_URL})",
     )
     actions = simulate.add_subparsers(dest="action", required=True)
     actions.add_parser("ping", help="a PING (expects PONG)")
@@ -96,10 +106,14 @@ def build_payload(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tzurot.dev import endpoints_file
     from tzurot.dev.keys import load_signing_key
 
     payload = build_payload(args)
-    reply = simulator.post(args.url, payload, load_signing_key())
+    running = endpoints_file.running_endpoints()
+    url = args.url or running.get(endpoints_file.INTERACTIONS) or simulator.DEFAULT_URL
+    sink_url = args.sink_url or running.get(endpoints_file.DISCORD_SINK) or DEFAULT_SINK_URL
+    reply = simulator.post(url, payload, load_signing_key())
     print(f"HTTP {reply.status}")
     answer = reply.json()
     print(json.dumps(answer, indent=2) if answer is not None else reply.body)
@@ -111,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if isinstance(answer, dict) and answer.get("type") == DEFERRED and args.wait > 0:
-        print_followups(args.sink_url, payload["token"], args.wait)
+        print_followups(sink_url, payload["token"], args.wait)
     return 0 if 200 <= reply.status < 300 else 1
 
 

@@ -74,12 +74,12 @@ def _forget_dead_holders(pgdata: Path) -> None:
         pids = json.loads(path.read_text())
     except (OSError, ValueError):
         return  # no list yet (first start) or unreadable: pgserver starts a new one
-    alive = [pid for pid in pids if _running(pid)]
+    alive = [pid for pid in pids if process_running(pid)]
     if alive != pids:
         path.write_text(json.dumps(alive))
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -82,15 +82,17 @@ class LocalStack:
             self.stop()
 
 
-def _bind(port: int) -> socket.socket:
-    """A listening-ready loopback socket (port 0: any free one), or a one-line error."""
+def _bind(port: int, flag: str | None = None) -> socket.socket:
+    """A listening-ready loopback socket (port 0: any free one), or a one-line error naming
+    `flag`, the `tzurot dev` option that picks this port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError:
         sock.close()
-        raise StackError(f"port {port} on 127.0.0.1 is in use; choose another") from None
+        how = f"choose another with {flag} PORT (0: any free port)" if flag else "choose another"
+        raise StackError(f"port {port} on 127.0.0.1 is in use; {how}") from None
     return sock
 
 
@@ -146,7 +148,9 @@ class AwsEmulator:
 
         # werkzeug (under moto) prints a line per request; the queue pollers would flood it.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        _bind(self.port).close()  # moto would hang on a port in use; fail clearly instead
+        _bind(
+            self.port, "--aws-port"
+        ).close()  # moto would hang on a port in use; fail clearly instead
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -329,11 +333,12 @@ class Serving:
         self.socket.close()
 
 
-def serve_app(app: Any, port: int, *, name: str) -> Serving:
-    """Serve `app` on 127.0.0.1:`port` (0: any free port) until `stop()`."""
+def serve_app(app: Any, port: int, *, name: str, flag: str | None = None) -> Serving:
+    """Serve `app` on 127.0.0.1:`port` (0: any free port) until `stop()`; `flag` is the option
+    that picks the port, named when it is in use."""
     import uvicorn
 
-    sock = _bind(port)
+    sock = _bind(port, flag)
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -364,7 +369,7 @@ class InteractionsServer:
         from tzurot.discord.endpoint import reset_default_endpoint
 
         reset_default_endpoint()  # read the environment the earlier parts exported
-        self._serving = serve_app(create_app(), self.port, name="interactions")
+        self._serving = serve_app(create_app(), self.port, name="interactions", flag="--port")
         self.url = f"{self._serving.url}/interactions"
         stack.report(f"interactions: POST {self.url}")
 

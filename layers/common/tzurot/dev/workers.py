@@ -172,7 +172,7 @@ class DiscordSinkServer:
         application_id = application_id or simulator.DEV_APPLICATION_ID
         bot_token = os.environ.get("DISCORD_BOT_TOKEN", "").strip() or DEV_BOT_TOKEN
         sink = DiscordSink(application_id, bot_token=bot_token, echo=self.echo)
-        self._serving = serve_app(sink.app, self.port, name="discord-sink")
+        self._serving = serve_app(sink.app, self.port, name="discord-sink", flag="--sink-port")
         self.base_url = self._serving.url + API_PREFIX
         stack.export(
             DISCORD_API_BASE_URL=self.base_url,

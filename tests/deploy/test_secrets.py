@@ -161,6 +161,7 @@ def test_no_region_is_one_line_with_the_fix(monkeypatch, tmp_path):
 
     assert str(caught.value) == (
         f"could not read DISCORD_BOT_TOKEN from Secrets Manager ({arn}): "
-        "NoRegionError (set AWS_REGION, or AWS_DEFAULT_REGION)"
+        "NoRegionError (set AWS_DEFAULT_REGION, or `region` in your AWS profile; "
+        "boto3 ignores AWS_REGION)"
     )
     secrets.reset()

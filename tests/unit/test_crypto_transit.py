@@ -172,7 +172,16 @@ def test_kms_client_without_a_region_names_the_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     with pytest.raises(KmsUnavailable) as info:
         kms_client()
-    assert str(info.value) == "no AWS region is set for KMS: set AWS_REGION or AWS_DEFAULT_REGION"
+    assert str(info.value) == (
+        "no AWS region is set for KMS: set AWS_DEFAULT_REGION, or `region` in your AWS profile; "
+        "boto3 ignores AWS_REGION"
+    )
+    # What the hint says is what botocore does: AWS_REGION alone is not enough, the other is.
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    with pytest.raises(KmsUnavailable):
+        kms_client()
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    assert kms_client().meta.region_name == "eu-west-2"
 
 
 def test_kms_client_honours_endpoint_env(monkeypatch):

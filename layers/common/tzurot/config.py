@@ -19,6 +19,11 @@ class ConfigError(TzurotError):
     """A configuration value is missing or malformed."""
 
 
+# What a botocore NoRegionError needs. botocore reads AWS_DEFAULT_REGION (and the profile's
+# `region`), not AWS_REGION: Lambda sets both, an operator's shell often only the latter.
+NO_REGION_HINT = "set AWS_DEFAULT_REGION, or `region` in your AWS profile; boto3 ignores AWS_REGION"
+
+
 def _ids(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 

@@ -15,7 +15,7 @@ import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from tzurot.config import ConfigError
+from tzurot.config import NO_REGION_HINT, ConfigError
 
 SECRET_NAMES = ("DATABASE_URL", "DISCORD_BOT_TOKEN", "TZUROT_GUEST_API_KEY", "TZUROT_CATALOG_KEYS")
 # Long enough that a warm container almost never calls AWS; short enough that a rotation
@@ -27,7 +27,7 @@ _PARAMETER_SUFFIX = "_PARAMETER"
 _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 
-_SETUP_HINTS = {"NoRegionError": "set AWS_REGION, or AWS_DEFAULT_REGION"}
+_SETUP_HINTS = {"NoRegionError": NO_REGION_HINT}
 
 _providers: dict[str, object] = {}
 

@@ -39,9 +39,9 @@ def kms_client(**kwargs: Any):
     try:
         return boto3.client("kms", config=config, **kwargs)
     except NoRegionError:
-        raise KmsUnavailable(
-            "no AWS region is set for KMS: set AWS_REGION or AWS_DEFAULT_REGION"
-        ) from None
+        from tzurot.config import NO_REGION_HINT
+
+        raise KmsUnavailable(f"no AWS region is set for KMS: {NO_REGION_HINT}") from None
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -63,8 +63,48 @@ def pg_admin_url() -> Iterator[str]:
 
     server = embedded.start(embedded.STATE_DIR / "pgdata-test")
     admin_url = server.get_uri("postgres")
+    _keep_small(admin_url)
     _drop_leftovers(admin_url)
     yield admin_url
+
+
+# The test cluster holds throwaway databases: no crash safety, and as little WAL as PostgreSQL
+# allows. Each test's database is a copy of a migrated template, written to the WAL block by
+# block; with the defaults (max_wal_size 1GB) one run left 721 MB of WAL behind. wal_level and
+# max_wal_senders apply from the server's next start (it stops when the last run exits).
+TEST_CLUSTER_SETTINGS = {
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "32MB",
+    "min_wal_size": "32MB",
+    "wal_keep_size": "0MB",
+    "full_page_writes": "off",
+    "fsync": "off",
+    "synchronous_commit": "off",
+}
+
+
+def _keep_small(admin_url: str) -> None:
+    """Apply TEST_CLUSTER_SETTINGS to the embedded test server (never to a DATABASE_URL one)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        current = dict(
+            conn.execute(
+                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                (list(TEST_CLUSTER_SETTINGS),),
+            ).fetchall()
+        )
+        changed = False
+        for name, value in TEST_CLUSTER_SETTINGS.items():
+            if _normal(current.get(name)) != _normal(value):
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                changed = True
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
+
+
+def _normal(setting: str | None) -> str | None:
+    """pg_settings reports sizes in their unit (max_wal_size: '32MB' as '32' + 'MB')."""
+    return None if setting is None else setting.replace(" ", "").lower()
 
 
 def _drop_leftovers(admin_url: str) -> None:
@@ -104,6 +144,13 @@ class DatabaseFactory:
         self.created.append(name)
         return _with_database(self.admin_url, name)
 
+    def drop(self, url: str) -> None:
+        """Drop one database now (a test's own), so the cluster holds only the running ones."""
+        name = conninfo_to_dict(url)["dbname"]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.created.remove(name)
+
     def drop_all(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             for name in self.created:
@@ -135,6 +182,7 @@ def empty_db_url(db_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -
     connection.reset_shared_connection()
     yield url
     connection.reset_shared_connection()
+    db_factory.drop(url)
 
 
 @pytest.fixture
@@ -147,6 +195,7 @@ def db_url(
     connection.reset_shared_connection()
     yield url
     connection.reset_shared_connection()
+    db_factory.drop(url)
 
 
 @pytest.fixture

@@ -197,3 +197,45 @@ def test_databases_of_killed_test_runs_are_dropped(pg_admin_url: str, db_factory
         names = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
     assert leftover not in names
     assert ours.rsplit("dbname=", 1)[1].split()[0] in names
+
+
+def test_the_test_cluster_is_kept_small(pg_admin_url: str):
+    """tests/conftest.py sets little WAL and no crash safety on the embedded test server (one
+    run used to leave 721 MB of WAL). wal_level applies from the server's next start."""
+    import psycopg
+
+    from tests.conftest import TEST_CLUSTER_SETTINGS
+
+    if os.environ.get("DATABASE_URL", "").strip():
+        pytest.skip("only on the embedded test server (a shared server is not ours to tune)")
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        shown = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in TEST_CLUSTER_SETTINGS}
+        pending = {
+            row[0] for row in conn.execute("SELECT name FROM pg_settings WHERE pending_restart")
+        }
+    for name in ("max_wal_size", "min_wal_size", "full_page_writes", "fsync"):
+        assert shown[name] == TEST_CLUSTER_SETTINGS[name], name
+    assert shown["wal_level"] == "minimal" or "wal_level" in pending
+
+
+_dropped: list[str] = []
+
+
+def test_a_tests_database_exists_while_it_runs(db_url: str, pg_admin_url: str):
+    import psycopg
+
+    name = db_url.rsplit("dbname=", 1)[1].split()[0]
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    _dropped.append(name)
+
+
+def test_and_is_dropped_when_it_ends(pg_admin_url: str):
+    """(Runs after the test above, in the same worker: files stay together with --dist
+    loadfile.) Dropped at its teardown, not at the end of the session."""
+    import psycopg
+
+    assert _dropped, "the test above did not run first"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_dropped[0],))
+        assert row.fetchone() is None

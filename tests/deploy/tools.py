@@ -8,7 +8,6 @@ When PyPI cannot be reached the checks that need it skip with the reason.
 from __future__ import annotations
 
 import fcntl
-import glob
 import os
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ SAM_CLI_VERSION = "1.170.0"
 
 # The template's runtime: python3.13 on arm64, which runs on Amazon Linux 2023 (glibc 2.34), so
 # wheels tagged manylinux2014 (glibc 2.17) up to manylinux_2_34 load there.
-RUNTIME_PYTHON = "3.13"
+RUNTIME_PYTHON = "3.13"  # = tzurot.cli.build.RUNTIME_PYTHON (checked in test_build_cli)
 LAMBDA_PLATFORMS = (
     "manylinux2014_aarch64",
     *(f"manylinux_2_{minor}_aarch64" for minor in range(17, 35)),
@@ -87,29 +86,17 @@ def sam_cli() -> Path:
 
 
 def runtime_python() -> Path:
-    """A python3.13 interpreter for `sam build` (it refuses to build without the runtime's).
+    """A python3.13 interpreter for `sam build`: what `tzurot build` finds (PATH or pyenv)."""
+    from tzurot.cli.build import BuildError
+    from tzurot.cli.build import runtime_python as find
 
-    A pyenv shim on PATH may exist without that version being selected, so each candidate is
-    asked for its version.
-    """
-    pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{RUNTIME_PYTHON}")]
-    candidates += sorted(
-        glob.glob(f"{pyenv}/versions/{RUNTIME_PYTHON}*/bin/python{RUNTIME_PYTHON}")
-    )
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == RUNTIME_PYTHON:
-            return Path(candidate)
-    raise Unavailable(f"python{RUNTIME_PYTHON} (the Lambda runtime's Python) is not installed")
+    try:
+        return find()
+    except BuildError as exc:
+        raise Unavailable(str(exc)) from None
 
 
-def sam_environment(extra_path: Path | None = None) -> dict[str, str]:
+def sam_environment() -> dict[str, str]:
     """An environment in which `sam` works offline and never reaches a real AWS account."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -120,8 +107,6 @@ def sam_environment(extra_path: Path | None = None) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    if extra_path is not None:
-        env["PATH"] = f"{extra_path}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 

@@ -14,7 +14,7 @@ import sys
 from tzurot.errors import TzurotError
 
 # Modules under tzurot.cli that each register one top-level verb.
-VERBS = ("dev", "db", "simulate", "personality", "commands", "keys", "models")
+VERBS = ("dev", "db", "simulate", "personality", "commands", "keys", "models", "build")
 
 
 class ArgumentParser(argparse.ArgumentParser):

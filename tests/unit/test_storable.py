@@ -38,3 +38,21 @@ def test_modal_fields_are_cleaned():
     assert parsed.data.custom_id == "config-advanced:lilith"
     value = modals.field_value(parsed.data.components, modals.ADVANCED_FIELD)
     assert value == '{"a": 1}'
+
+
+def test_a_wallet_key_is_sealed_clean():
+    from tests.fakes.interactions import Recorder, signed
+
+    recorder = Recorder()
+    payload = modal_submit("wallet-set:openai", api_key="sk-proj-abc\x00def12345")
+    headers, body = signed(payload)
+    assert recorder.endpoint().handle(headers, body).status == 200
+    assert recorder.sealed[0]["secret"] == "sk-proj-abcdef12345"
+
+
+def test_the_cli_refuses_arguments_that_are_not_utf8(capsys):
+    from tzurot.cli.main import main
+
+    word = b"Lil\xff".decode("utf-8", "surrogateescape")  # how Python hands over such bytes
+    assert main(["personality", "alias", "add", "lilith", word]) == 2
+    assert capsys.readouterr().err == "tzurot: error: 'Lil\ufffd' is not valid UTF-8 text\n"

@@ -12,6 +12,7 @@ import os
 import sys
 
 from tzurot.errors import TzurotError
+from tzurot.storable import storable
 
 # Modules under tzurot.cli that each register one top-level verb.
 VERBS = ("dev", "db", "simulate", "personality", "commands", "keys", "models", "build")
@@ -35,6 +36,13 @@ def build_parser(verbs: tuple[str, ...] = VERBS) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, verbs: tuple[str, ...] = VERBS) -> int:
     """Run one command; `verbs` narrows the parser (the in-account runner imports only its own)."""
     parser = build_parser(verbs)
+    words = sys.argv[1:] if argv is None else argv
+    unstorable = next((word for word in words if storable(word) != word), None)
+    if unstorable is not None:
+        # Bytes that are not UTF-8 arrive as lone surrogates, which no database column takes.
+        shown = storable(unstorable)
+        print(f"tzurot: error: {shown!r} is not valid UTF-8 text", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

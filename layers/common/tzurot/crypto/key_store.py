@@ -16,6 +16,7 @@ from psycopg.rows import tuple_row
 from tzurot.crypto.aead import EncryptedKey, decrypt_api_key, encrypt_api_key
 from tzurot.crypto.errors import InvalidSecret, KeyInactive
 from tzurot.crypto.master_key import MasterKeyring, active_version
+from tzurot.storable import storable
 
 PROVIDERS = ("openai", "anthropic", "google", "openrouter", "elevenlabs")
 HINT_CHARS = 4
@@ -68,7 +69,7 @@ def store_user_key(
         sealed = encrypt_api_key(
             master, plaintext, user_id=user_id, provider=provider, key_version=version
         )
-        hint = plaintext[-HINT_CHARS:]
+        hint = storable(plaintext[-HINT_CHARS:])  # a text column (tzurot.storable)
         conn.execute(
             """
             INSERT INTO user_api_keys

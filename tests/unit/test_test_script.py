@@ -11,7 +11,7 @@ TARGET = "tests/unit/test_storable.py"
 
 
 def run_test(*args: str) -> str:
-    """`./test ARGS` on four quick tests; lint included (it is part of the script)."""
+    """`./test ARGS` on a few quick tests; lint included (it is part of the script)."""
     result = subprocess.run(
         ["bash", str(ROOT / "test"), "-p", "no:cacheprovider", *args, TARGET],
         capture_output=True,
@@ -26,7 +26,7 @@ def run_test(*args: str) -> str:
 def test_by_default_it_runs_in_parallel_by_file():
     out = run_test()
     assert "created: " in out and " workers" in out  # xdist's report of its workers
-    assert "4 passed" in out
+    assert " passed in " in out and "failed" not in out
 
 
 def test_arguments_that_choose_win():

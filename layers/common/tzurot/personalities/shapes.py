@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from tzurot.personalities.errors import ExportInvalid, raise_all
 from tzurot.personalities.model import SLUG_MAX_LENGTH, Birthday
 from tzurot.personalities.repository import ALIAS_MAX_LENGTH
+from tzurot.storable import storable
 
 _SLUG = re.compile(r"^\S+$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
@@ -317,14 +318,16 @@ def _field_of(loc: tuple) -> str:
 
 
 def _nul_at(value: Any, path: str = "") -> str | None:
-    """Where a string (or key) holds U+0000, which PostgreSQL text and jsonb cannot store."""
+    """Where a string (or key) holds text PostgreSQL text and jsonb cannot store: U+0000 or a
+    lone surrogate (tzurot.storable; JSON's "\\ud800" decodes to one)."""
     if isinstance(value, str):
-        return (path or "(object)") if "\x00" in value else None
+        return (path or "(object)") if storable(value) != value else None
     if isinstance(value, dict):
         for key, item in value.items():
-            name = str(key).replace("\x00", "\\u0000")  # the message shows it, not the byte
+            # The message shows the key readably: the escape, not the byte or the surrogate.
+            name = storable(str(key).replace("\x00", "\\u0000"))
             where = f"{path}.{name}" if path else name
-            if "\x00" in str(key):
+            if storable(str(key)) != str(key):
                 return where
             found = _nul_at(item, where)
             if found:
@@ -344,7 +347,7 @@ def check(data: Any, source: str) -> tuple[ShapesExport | None, list[ExportInval
         return None, [ExportInvalid(source, "must be a JSON object (a shapes.inc personality)")]
     nul = _nul_at(data)
     if nul:
-        problem = "contains a NUL character (\\u0000), which cannot be stored"
+        problem = "contains a NUL character (\\u0000) or a lone surrogate, which cannot be stored"
         return None, [ExportInvalid(source, problem, nul)]
     try:
         export = ShapesExport.model_validate(data)

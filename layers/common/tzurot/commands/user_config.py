@@ -140,8 +140,30 @@ def render(scope: Scope) -> str:
         validate(config)
     except ConfigUnusable as exc:
         lines.append("These settings can't be used right now:\n" + problem_lines(exc.problems))
+    else:
+        notes = not_sent(config)
+        if notes:
+            lines.append(
+                "Not sent as set, for this provider's current API:\n" + problem_lines(notes)
+            )
     lines.append(EDIT_HINT)
     return "\n".join(lines)
+
+
+def not_sent(config: EffectiveConfig) -> list[str]:
+    """The validator's notes: settings kept in the config that the provider is not sent (or is
+    sent in another form), as "path: why" lines."""
+    from tzurot.params.validate import validate_llm_config
+
+    result = validate_llm_config(
+        config.provider,
+        model=config.model,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        max_tokens=config.max_tokens,
+        advanced_parameters=dict(config.advanced_parameters),
+    )
+    return [str(note) for note in result.notes]
 
 
 def render_effective(config: EffectiveConfig, personality: str) -> str:

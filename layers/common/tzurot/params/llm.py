@@ -67,12 +67,6 @@ class ThinkingConfig(Params):
             raise ValueError("budgetTokens is required when thinking is enabled")
         return self
 
-    @model_validator(mode="after")
-    def _budget_only_when_enabled(self) -> ThinkingConfig:
-        if self.type != "enabled" and self.budget_tokens is not None:
-            raise ValueError(f"budgetTokens applies only to type 'enabled', not {self.type!r}")
-        return self
-
     @property
     def enabled(self) -> bool:
         return self.type == "enabled"

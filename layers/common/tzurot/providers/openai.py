@@ -250,19 +250,17 @@ def image_size(model: str, size: str) -> str:
 
 def _free_size(w: int, h: int) -> str:
     w, h = max(w, 16), max(h, 16)
-    if w > 3 * h:
-        w = 3 * h
-    elif h > 3 * w:
-        h = 3 * w
     scale = min(1.0, MAX_EDGE / max(w, h), (MAX_PIXELS / (w * h)) ** 0.5)
 
-    def edge(value: int, fit) -> int:
-        return max(16, fit(value * scale / 16) * 16)
+    def edges(fit) -> tuple[int, int]:
+        return max(16, fit(w * scale / 16) * 16), max(16, fit(h * scale / 16) * 16)
 
-    # Round to the nearest multiple of 16, unless that would break a limit: then round down.
-    w16, h16 = edge(w, round), edge(h, round)
-    if max(w16, h16) > MAX_EDGE or w16 * h16 > MAX_PIXELS or max(w16, h16) > 3 * min(w16, h16):
-        w16, h16 = edge(w, int), edge(h, int)
+    # The nearest multiples of 16 (half up), unless that breaks a limit: then round down.
+    w16, h16 = edges(lambda x: int(x + 0.5))
+    if max(w16, h16) > MAX_EDGE or w16 * h16 > MAX_PIXELS:
+        w16, h16 = edges(int)
+    # Aspect ratio within 3:1 (shortening one edge keeps every other limit).
+    w16, h16 = min(w16, 3 * h16), min(h16, 3 * w16)
     return f"{w16}x{h16}"
 
 

@@ -29,7 +29,6 @@ _PASSTHROUGH = {
     "topK": "top_k",
     "minP": "min_p",
     "topA": "top_a",
-    "typicalP": "typical_p",
     "repetitionPenalty": "repetition_penalty",
     "seed": "seed",
 }

@@ -53,7 +53,7 @@ def expected_body(provider: str, model: str, system: str, messages: list[dict]) 
 AUTH_HEADERS = {
     "openai": ("authorization", f"Bearer {KEYS['openai']}"),
     "openrouter": ("authorization", f"Bearer {KEYS['openrouter']}"),
-    "anthropic": ("x-api-key", KEYS["anthropic"]),
+    "anthropic": ("authorization", f"Bearer {KEYS['anthropic']}"),
     "google": ("x-goog-api-key", KEYS["google"]),
 }
 

@@ -556,7 +556,8 @@ class FakeOpenRouter(FakeOpenAI):
 
 
 class FakeAnthropic(FakeProviderAPI):
-    """POST /v1/messages and GET /v1/models, `x-api-key` + `anthropic-version`."""
+    """POST /v1/messages and GET /v1/models, `Authorization: Bearer` (or `x-api-key`) and
+    `anthropic-version`."""
 
     name = "anthropic"
 
@@ -567,7 +568,8 @@ class FakeAnthropic(FakeProviderAPI):
         ]
 
     def key_of(self, recorded: RecordedRequest) -> str | None:
-        return recorded.headers.get("x-api-key")
+        # The SDK sends the key as a bearer token; the API still takes x-api-key too.
+        return _bearer(recorded) or recorded.headers.get("x-api-key")
 
     def refuse(self, key: str, recorded: RecordedRequest) -> Response | None:
         if recorded.headers.get("anthropic-version") is None:

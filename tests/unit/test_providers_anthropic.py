@@ -65,9 +65,10 @@ def test_plain_chat_body_headers_and_usage(fake, provider):
     assert result == ChatResult("Greetings.", 25, 4, "claude-sonnet-4-5-2025", "stop")
     sent = fake.last_request
     assert (sent.method, sent.path) == ("POST", "/v1/messages")
-    assert sent.headers["x-api-key"] == KEY
+    # As the official SDK sends it (the API also takes x-api-key).
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.headers["anthropic-version"] == "2026-10-21"
-    assert "authorization" not in sent.headers
+    assert "x-api-key" not in sent.headers
     assert sent.json == {
         "model": "claude-sonnet-4-5",
         "max_tokens": 800,
@@ -224,7 +225,10 @@ def test_validate_key_lists_models(fake, provider):
     provider.validate_key(KEY)
     sent = fake.last_request
     assert (sent.method, sent.path, sent.query) == ("GET", "/v1/models", {"limit": "1"})
-    assert (sent.headers["x-api-key"], sent.headers["anthropic-version"]) == (KEY, "2026-10-21")
+    assert (sent.headers["authorization"], sent.headers["anthropic-version"]) == (
+        f"Bearer {KEY}",
+        "2026-10-21",
+    )
 
 
 @pytest.mark.parametrize(

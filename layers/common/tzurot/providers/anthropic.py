@@ -1,4 +1,5 @@
-"""Anthropic Messages API: POST /v1/messages with x-api-key and anthropic-version headers.
+"""Anthropic Messages API: POST /v1/messages with the key as `Authorization: Bearer` (what the
+official SDK sends; the API also takes x-api-key) and the anthropic-version header.
 
 API version 2026-10-21 (what the official SDK sends) has no sampling parameters: temperature,
 top_p and topK stay in stored configs but are never sent (`/config show` says so). How much the
@@ -59,7 +60,7 @@ class AnthropicProvider(ProviderClient, TextProvider):
 
     @staticmethod
     def headers(api_key: str) -> dict[str, str]:
-        return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+        return {"authorization": f"Bearer {api_key}", "anthropic-version": API_VERSION}
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         advanced = request.advanced

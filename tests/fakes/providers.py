@@ -615,6 +615,7 @@ class FakeAnthropic(FakeProviderAPI):
             "id": "claude-sonnet-4-5-20250929",
             "display_name": "Claude Sonnet 4.5",
             "created_at": "2025-09-29T00:00:00Z",
+            "lifecycle": "active",  # required in the SDK's ModelInfo
         }
         return JSONResponse(
             {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]}

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.fakes.providers import FakeProviderAPI, RecordedRequest
+from tzurot.providers.base import ChatMessage, ChatRequest
 
 
 def recorded(fake: FakeProviderAPI, call: Callable[[], Any]) -> tuple[RecordedRequest, Any]:
@@ -31,3 +34,45 @@ def assert_same_request(
         assert ours.headers.get(name) == sdk.headers.get(name), name
     assert ours.json == sdk.json
     assert ours.query.items() <= sdk.query.items()
+
+
+def serve(fake_cls: type[FakeProviderAPI], key: str, client_cls: type) -> tuple[Any, Any, Any]:
+    """Module fixtures `served` (one fake on loopback for the module), `fake` (reset for each
+    test) and `ours` (our client for it): `served, fake, ours = serve(FakeX, KEY, XProvider)`."""
+
+    @pytest.fixture(scope="module")
+    def served():
+        fake = fake_cls(valid_keys={key})
+        with fake.serve() as url:
+            yield fake, url
+
+    @pytest.fixture
+    def fake(served):
+        served[0].reset()
+        return served[0]
+
+    @pytest.fixture
+    def ours(served):
+        return client_cls(served[1])
+
+    return served, fake, ours
+
+
+CONVERSATION = [
+    ChatMessage("user", "Hi"),
+    ChatMessage("assistant", "Hey"),
+    ChatMessage("user", "?"),
+]
+
+
+def chat_request(model: str, **changes: Any) -> ChatRequest:
+    """The contract tests' chat: a system prompt, three turns, every universal value set."""
+    fields: dict[str, Any] = {
+        "model": model,
+        "system": "You are Lilith.",
+        "messages": CONVERSATION,
+        "temperature": 0.8,
+        "top_p": 0.9,
+        "max_tokens": 400,
+    }
+    return ChatRequest(**{**fields, **changes})

@@ -18,28 +18,21 @@ from anthropic.types.message_create_params import MessageCreateParamsNonStreamin
 from anthropic.types.output_tokens_details import OutputTokensDetails
 from anthropic.types.shared import ErrorResponse
 
-from tests.contracts.recorder import assert_same_request, recorded
+from tests.contracts.recorder import assert_same_request, chat_request, recorded, serve
 from tests.contracts.typed import check
 from tests.fakes.providers import FakeAnthropic, RecordedRequest
 from tzurot.providers import errors
 from tzurot.providers.anthropic import API_VERSION, AnthropicProvider
-from tzurot.providers.base import ChatMessage, ChatRequest
+from tzurot.providers.base import ChatRequest
 
 KEY = "sk-ant-api03-contract0123456789"
 HEADERS = ("authorization", "x-api-key", "anthropic-version", "content-type")
 
-BASE = ChatRequest(
-    model="claude-sonnet-5-5",
-    system="You are Lilith.",
-    messages=[ChatMessage("user", "Hi"), ChatMessage("assistant", "Hey"), ChatMessage("user", "?")],
-    temperature=0.8,  # stored, never sent
-    top_p=0.9,
-    max_tokens=600,
-)
+BASE = chat_request("claude-sonnet-5-5")
 
 
 def variant(**changes) -> ChatRequest:
-    return ChatRequest(**{**BASE.__dict__, **changes})
+    return chat_request(**{"model": BASE.model, **changes})
 
 
 REQUESTS = {
@@ -54,22 +47,7 @@ REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def served():
-    fake = FakeAnthropic(valid_keys={KEY})
-    with fake.serve() as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(served) -> FakeAnthropic:
-    served[0].reset()
-    return served[0]
-
-
-@pytest.fixture
-def ours(served) -> AnthropicProvider:
-    return AnthropicProvider(served[1])
+served, fake, ours = serve(FakeAnthropic, KEY, AnthropicProvider)
 
 
 @pytest.fixture
@@ -125,19 +103,29 @@ def test_the_checker_refuses_the_old_sampling_keys():
 # --- responses ----------------------------------------------------------------------------------
 
 
-def test_text_thinking_and_token_counts_from_an_sdk_built_message(fake, ours):
+def answer(stop_reason: str, content: list, usage: Usage) -> dict:
+    """A Message built with the SDK's model, as JSON."""
     message = Message(
         id="msg_contract",
         type="message",
         role="assistant",
         model="claude-sonnet-5-5-20261001",
-        content=[
+        content=content,
+        stop_reason=stop_reason,
+        usage=usage,
+    )
+    return message.model_dump(mode="json", exclude_none=True)
+
+
+def test_text_thinking_and_token_counts_from_an_sdk_built_message(fake, ours):
+    message = answer(
+        "max_tokens",
+        [
             ThinkingBlock(type="thinking", thinking="Let me see...", signature="c2ln"),
             TextBlock(type="text", text="Hello "),
             TextBlock(type="text", text="there."),
         ],
-        stop_reason="max_tokens",
-        usage=Usage(
+        Usage(
             input_tokens=20,
             cache_creation_input_tokens=300,
             cache_read_input_tokens=1000,
@@ -145,7 +133,7 @@ def test_text_thinking_and_token_counts_from_an_sdk_built_message(fake, ours):
             output_tokens_details=OutputTokensDetails(thinking_tokens=850),
         ),
     )
-    fake.queue_raw(200, message.model_dump(mode="json", exclude_none=True))
+    fake.queue_raw(200, message)
     result = ours.chat(KEY, REQUESTS["manual thinking"])
     assert (result.text, result.model, result.finish_reason) == (
         "Hello there.",
@@ -158,16 +146,7 @@ def test_text_thinking_and_token_counts_from_an_sdk_built_message(fake, ours):
 
 
 def test_a_refusal_without_text_is_content_blocked(fake, ours):
-    message = Message(
-        id="msg_refused",
-        type="message",
-        role="assistant",
-        model="claude-sonnet-5-5",
-        content=[],
-        stop_reason="refusal",
-        usage=Usage(input_tokens=10, output_tokens=0),
-    )
-    fake.queue_raw(200, message.model_dump(mode="json", exclude_none=True))
+    fake.queue_raw(200, answer("refusal", [], Usage(input_tokens=10, output_tokens=0)))
     with pytest.raises(errors.ContentBlocked):
         ours.chat(KEY, BASE)
 

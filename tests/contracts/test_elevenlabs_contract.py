@@ -17,7 +17,7 @@ from elevenlabs.core.api_error import ApiError
 from elevenlabs.errors import UnprocessableEntityError
 from elevenlabs.types import HttpValidationError
 
-from tests.contracts.recorder import recorded
+from tests.contracts.recorder import recorded, serve
 from tests.fakes.providers import FakeElevenLabs, RecordedRequest
 from tzurot.providers import errors
 from tzurot.providers.elevenlabs import PROBE_PATH, PROBE_VOICE_ID, ElevenLabsClient
@@ -25,22 +25,7 @@ from tzurot.providers.elevenlabs import PROBE_PATH, PROBE_VOICE_ID, ElevenLabsCl
 KEY = "sk_contract0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
-def served():
-    fake = FakeElevenLabs(valid_keys={KEY})
-    with fake.serve() as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(served) -> FakeElevenLabs:
-    served[0].reset()
-    return served[0]
-
-
-@pytest.fixture
-def ours(served) -> ElevenLabsClient:
-    return ElevenLabsClient(served[1])
+served, fake, ours = serve(FakeElevenLabs, KEY, ElevenLabsClient)
 
 
 @pytest.fixture

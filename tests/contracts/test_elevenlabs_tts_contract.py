@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from elevenlabs import ElevenLabs
 from elevenlabs.types import VoiceSettings
 
-from tests.contracts.recorder import recorded
+from tests.contracts.recorder import recorded, serve
 from tests.fakes.providers import FakeElevenLabs, RecordedRequest
+from tzurot.providers.elevenlabs import ElevenLabsClient
 
 KEY = "sk_contract0123456789abcdef0123456789abcdef"
 VOICE = "21m00Tcm4TlvDq8ikWAM"
 
 
-@pytest.fixture(scope="module")
-def served():
-    fake = FakeElevenLabs(valid_keys={KEY})
-    with fake.serve() as url:
-        yield fake, url
+# `ours` is the key-check client today; the voice feature's synthesis joins it here.
+served, fake, ours = serve(FakeElevenLabs, KEY, ElevenLabsClient)
 
 
 def sdk_tts_request(served, voice_id: str, **arguments: Any) -> tuple[RecordedRequest, bytes]:

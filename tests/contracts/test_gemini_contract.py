@@ -17,27 +17,20 @@ from google import genai
 from google.genai import errors as sdk_errors
 from google.genai import types
 
-from tests.contracts.recorder import recorded
+from tests.contracts.recorder import chat_request, recorded, serve
 from tests.fakes.providers import FAKE_PNG, FakeGemini
 from tzurot.providers import errors
-from tzurot.providers.base import ChatMessage, ChatRequest, ImageRequest
+from tzurot.providers.base import ChatRequest, ImageRequest
 from tzurot.providers.gemini import BLOCKED_FINISH, GeminiProvider
 
 KEY = "AIzaSyContract0123456789abcdefghijklm"
 MODEL = "gemini-2.5-flash"
 
-BASE = ChatRequest(
-    model=MODEL,
-    system="You are Lilith.",
-    messages=[ChatMessage("user", "Hi"), ChatMessage("assistant", "Hey"), ChatMessage("user", "?")],
-    temperature=0.8,
-    top_p=0.9,
-    max_tokens=400,
-)
+BASE = chat_request(MODEL)
 
 
 def variant(**changes) -> ChatRequest:
-    return ChatRequest(**{**BASE.__dict__, **changes})
+    return chat_request(**{"model": BASE.model, **changes})
 
 
 CHAT_REQUESTS = {
@@ -69,22 +62,7 @@ IMAGE_REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def served():
-    fake = FakeGemini(valid_keys={KEY})
-    with fake.serve() as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(served) -> FakeGemini:
-    served[0].reset()
-    return served[0]
-
-
-@pytest.fixture
-def ours(served) -> GeminiProvider:
-    return GeminiProvider(served[1])
+served, fake, ours = serve(FakeGemini, KEY, GeminiProvider)
 
 
 @pytest.fixture

@@ -27,11 +27,11 @@ from openai.types.image_generate_params import ImageGenerateParamsNonStreaming
 from openai.types.images_response import Usage, UsageInputTokensDetails
 from openai.types.shared import ErrorObject
 
-from tests.contracts.recorder import assert_same_request, recorded
+from tests.contracts.recorder import assert_same_request, chat_request, recorded, serve
 from tests.contracts.typed import check
 from tests.fakes.providers import FAKE_PNG, FakeOpenAI, RecordedRequest
 from tzurot.providers import errors
-from tzurot.providers.base import ChatMessage, ChatRequest, ImageRequest
+from tzurot.providers.base import ChatRequest, ImageRequest
 from tzurot.providers.openai import OpenAIProvider
 
 KEY = "sk-proj-contract0123456789abcdefghij"
@@ -39,18 +39,11 @@ KEY = "sk-proj-contract0123456789abcdefghij"
 # calls it Beta: the issue lists it, so the contract refuses it too.
 ALSO_DEPRECATED = ("seed",)
 
-BASE = ChatRequest(
-    model="gpt-4.1",
-    system="You are Lilith.",
-    messages=[ChatMessage("user", "Hi"), ChatMessage("assistant", "Hey"), ChatMessage("user", "?")],
-    temperature=0.8,
-    top_p=0.9,
-    max_tokens=400,
-)
+BASE = chat_request("gpt-4.1")
 
 
 def variant(**changes) -> ChatRequest:
-    return ChatRequest(**{**BASE.__dict__, **changes})
+    return chat_request(**{"model": BASE.model, **changes})
 
 
 CHAT_REQUESTS = {
@@ -91,22 +84,7 @@ IMAGE_REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def served():
-    fake = FakeOpenAI(valid_keys={KEY})
-    with fake.serve() as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(served) -> FakeOpenAI:
-    served[0].reset()
-    return served[0]
-
-
-@pytest.fixture
-def ours(served) -> OpenAIProvider:
-    return OpenAIProvider(served[1])
+served, fake, ours = serve(FakeOpenAI, KEY, OpenAIProvider)
 
 
 @pytest.fixture

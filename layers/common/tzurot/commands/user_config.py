@@ -33,6 +33,7 @@ from tzurot.commands.config_resolution import (
     merge,
     validate,
 )
+from tzurot.commands.config_resolution import check as check_config
 from tzurot.commands.errors import provider_name
 from tzurot.discord.definitions import PARAMETERS, TEXT_PROVIDERS
 from tzurot.discord.modals import ADVANCED_FIELD
@@ -153,17 +154,7 @@ def render(scope: Scope) -> str:
 def not_sent(config: EffectiveConfig) -> list[str]:
     """The validator's notes: settings kept in the config that the provider is not sent (or is
     sent in another form), as "path: why" lines."""
-    from tzurot.params.validate import validate_llm_config
-
-    result = validate_llm_config(
-        config.provider,
-        model=config.model,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        max_tokens=config.max_tokens,
-        advanced_parameters=dict(config.advanced_parameters),
-    )
-    return [str(note) for note in result.notes]
+    return [str(note) for note in check_config(config).notes]
 
 
 def render_effective(config: EffectiveConfig, personality: str) -> str:

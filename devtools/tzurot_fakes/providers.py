@@ -65,6 +65,12 @@ ERROR_KINDS = (
 )
 
 
+# OpenAI image models shut down (the openai SDK's ImageModel "Deprecated values"), and the
+# prefixes of those that take any size in multiples of 16.
+SHUT_DOWN_IMAGE_MODELS = frozenset({"gpt-image-1", "dall-e-2", "dall-e-3"})
+FREE_SIZE_IMAGE_MODELS = ("gpt-image-2", "gpt-image-2.5")
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     method: str
@@ -282,20 +288,16 @@ class FakeOpenAI(FakeProviderAPI):
         return await self._answer(request, self.image_generation)
 
     def image_generation(self, recorded: RecordedRequest, reply: Reply) -> Response:
-        """ImagesResponse as the model family answers it: dall-e models give a URL unless asked
-        for b64_json (and dall-e-3 a revised prompt); GPT image models always give base64 with
-        their output format, size, quality and token usage."""
+        """ImagesResponse as GPT image models answer it: base64 with the output format, size,
+        quality and token usage. Like the real API since the autumn of 2026, it refuses the
+        shut-down models (gpt-image-1, dall-e-2, dall-e-3: 404 model_not_found), the retired
+        DALL-E-only parameters (style, response_format, quality standard/hd) and, for the
+        models that take free sizes, a size not in multiples of 16."""
         body = recorded.json or {}
-        model = str(body.get("model") or "dall-e-2")
-        if model.startswith("dall-e"):
-            item: dict[str, Any] = (
-                {"b64_json": reply.image_b64}
-                if body.get("response_format") == "b64_json"
-                else {"url": "https://oaidalleapiprodscus.blob.core.windows.net/private/img.png"}
-            )
-            if model.startswith("dall-e-3"):
-                item["revised_prompt"] = f"A detailed rendering of {body.get('prompt', '')}"
-            return JSONResponse({"created": 1767225600, "data": [item]})
+        model = str(body.get("model") or "")
+        refusal = self.image_refusal(model, body)
+        if refusal is not None:
+            return refusal
         return JSONResponse(
             {
                 "created": 1767225600,
@@ -312,6 +314,39 @@ class FakeOpenAI(FakeProviderAPI):
                 },
             }
         )
+
+    def image_refusal(self, model: str, body: dict[str, Any]) -> Response | None:
+        def invalid(status: int, message: str, param: str | None, code: str) -> Response:
+            error = {"message": message, "type": "invalid_request_error", "param": param}
+            return JSONResponse({"error": {**error, "code": code}}, status)
+
+        if model in SHUT_DOWN_IMAGE_MODELS:
+            return invalid(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                None,
+                "model_not_found",
+            )
+        for param in ("style", "response_format"):
+            if param in body:
+                return invalid(400, f"Unknown parameter: '{param}'.", param, "unknown_parameter")
+        if body.get("quality") in ("standard", "hd"):
+            return invalid(
+                400,
+                f"Invalid value: '{body['quality']}'. Supported values are: 'low', 'medium', "
+                "'high', and 'auto'.",
+                "quality",
+                "invalid_value",
+            )
+        width, _, height = str(body.get("size") or "1024x1024").partition("x")
+        if model.startswith(FREE_SIZE_IMAGE_MODELS) and (int(width) % 16 or int(height) % 16):
+            return invalid(
+                400,
+                f"Invalid size '{body['size']}'. Width and height must both be divisible by 16.",
+                "size",
+                "invalid_value",
+            )
+        return None
 
     async def chat(self, request: Request) -> Response:
         return await self._answer(request, self.completion)
@@ -523,7 +558,8 @@ class FakeOpenRouter(FakeOpenAI):
 
 
 class FakeAnthropic(FakeProviderAPI):
-    """POST /v1/messages and GET /v1/models, `x-api-key` + `anthropic-version`."""
+    """POST /v1/messages and GET /v1/models, `Authorization: Bearer` (or `x-api-key`) and
+    `anthropic-version`."""
 
     name = "anthropic"
 
@@ -534,7 +570,8 @@ class FakeAnthropic(FakeProviderAPI):
         ]
 
     def key_of(self, recorded: RecordedRequest) -> str | None:
-        return recorded.headers.get("x-api-key")
+        # The SDK sends the key as a bearer token; the API still takes x-api-key too.
+        return _bearer(recorded) or recorded.headers.get("x-api-key")
 
     def refuse(self, key: str, recorded: RecordedRequest) -> Response | None:
         if recorded.headers.get("anthropic-version") is None:
@@ -580,6 +617,7 @@ class FakeAnthropic(FakeProviderAPI):
             "id": "claude-sonnet-4-5-20250929",
             "display_name": "Claude Sonnet 4.5",
             "created_at": "2025-09-29T00:00:00Z",
+            "lifecycle": "active",  # required in the SDK's ModelInfo
         }
         return JSONResponse(
             {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]}

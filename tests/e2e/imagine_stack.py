@@ -49,7 +49,8 @@ IMAGE_CONFIGS = {
             "seed": 7,
         },
     ),
-    "ada": ("openai", "dall-e-3", True, "1024x1024", {"quality": "hd", "style": "natural"}),
+    # A config from DALL-E days on a current model: quality hd and style are kept, not sent.
+    "ada": ("openai", "gpt-image-2", True, "1024x1024", {"quality": "hd", "style": "natural"}),
     "gemma": (
         "google",
         "gemini-2.5-flash-image",

@@ -58,6 +58,9 @@ def test_set_model_for_one_personality(account):
             "• provider: `openai` (your setting for Lilith)",
             "• model: `gpt-4o` (your setting for Lilith)",
             *LILITH_SHOWN[2:],
+            # Kept in the config, but OpenAI deprecated max_tokens: what is sent instead.
+            "Not sent as set, for this provider's current API:",
+            "• `max_tokens`: sent as max_completion_tokens (OpenAI deprecated max_tokens)",
             EDIT_HINT,
         ]
     )

@@ -26,7 +26,7 @@ NAMES = {
 # The request each provider's key check makes, and where the key travels in it.
 CHECKS = {
     "openai": ("GET", "/v1/models", "authorization", f"Bearer {KEYS['openai']}"),
-    "anthropic": ("GET", "/v1/models", "x-api-key", KEYS["anthropic"]),
+    "anthropic": ("GET", "/v1/models", "authorization", f"Bearer {KEYS['anthropic']}"),
     "google": ("GET", "/v1beta/models", "x-goog-api-key", KEYS["google"]),
     "openrouter": ("GET", "/api/v1/key", "authorization", f"Bearer {KEYS['openrouter']}"),
     # Text-to-speech itself, with no text: only a key allowed to speak passes, nothing is spoken.

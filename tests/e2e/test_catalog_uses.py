@@ -103,6 +103,11 @@ def test_imagine_without_a_personality_uses_the_newest_listed_image_model(imagin
 
 def test_a_personalitys_shut_down_image_model_is_refused_before_any_call(imagine):  # noqa: F811
     fill_openai(imagine.db)
+    # Ada's image config from before DALL-E's retirement (the stack's is a current model).
+    imagine.db.execute(
+        "UPDATE image_configs SET model = 'dall-e-3' WHERE personality_id = %s",
+        (imagine.personality_ids["ada"],),
+    )
     imagine.store_key("openai")
     payload, result = imagine.imagine("prompt=a lighthouse", "personality=ada")
     assert result == {"batchItemFailures": []}

@@ -27,20 +27,17 @@ NO_MENTIONS = {"parse": []}
 def expected_body(provider: str, model: str, system: str, messages: list[dict]) -> dict:
     """The wire body each provider gets for the seeded config (temperature 0.7, 500 tokens)."""
     if provider in ("openai", "openrouter"):
+        # OpenAI deprecated max_tokens for max_completion_tokens; OpenRouter still takes it.
+        limit = "max_completion_tokens" if provider == "openai" else "max_tokens"
         return {
             "model": model,
             "messages": [{"role": "system", "content": system}, *messages],
             "temperature": 0.7,
-            "max_tokens": 500,
+            limit: 500,
         }
     if provider == "anthropic":
-        return {
-            "model": model,
-            "max_tokens": 500,
-            "system": system,
-            "messages": messages,
-            "temperature": 0.7,
-        }
+        # API version 2026-10-21 takes no temperature: kept in the config, not sent.
+        return {"model": model, "max_tokens": 500, "system": system, "messages": messages}
     return {
         "contents": [
             {
@@ -57,7 +54,7 @@ def expected_body(provider: str, model: str, system: str, messages: list[dict]) 
 AUTH_HEADERS = {
     "openai": ("authorization", f"Bearer {KEYS['openai']}"),
     "openrouter": ("authorization", f"Bearer {KEYS['openrouter']}"),
-    "anthropic": ("x-api-key", KEYS["anthropic"]),
+    "anthropic": ("authorization", f"Bearer {KEYS['anthropic']}"),
     "google": ("x-goog-api-key", KEYS["google"]),
 }
 
@@ -279,12 +276,12 @@ def test_user_overrides_change_the_provider_call(chat):
     chat.chat("lilith", "hello")
     assert chat.provider("openrouter").requests == []
     body = chat.provider("openai").last_request.json
-    assert (body["model"], body["temperature"], body["max_tokens"], body["seed"]) == (
+    assert (body["model"], body["temperature"], body["max_completion_tokens"]) == (
         "gpt-4o",
         0.2,
         500,
-        42,
     )
+    assert "seed" not in body  # deprecated in chat completions: kept in the override only
     assert chat.usage_rows()[0][2:4] == ("openai", "gpt-4o")
 
 

@@ -19,6 +19,7 @@ from tests.e2e.imagine_stack import (
     expected_upload,
     imagine,  # noqa: F401  (fixture)
 )
+from tzurot.commands.imagine import DEFAULT_MODELS
 
 PROVIDER_CASES = {
     # slug: (options, provider, model, provider body, Discord footer)
@@ -45,17 +46,14 @@ PROVIDER_CASES = {
     "ada": (
         ["prompt=a lighthouse at dusk", "personality=Ada", "size=1792x1024"],
         "openai",
-        "dall-e-3",
+        "gpt-image-2",
         {
-            "model": "dall-e-3",
+            "model": "gpt-image-2",
             "prompt": "a lighthouse at dusk",
             "n": 1,
             "size": "1792x1024",
-            "response_format": "b64_json",
-            "quality": "hd",
-            "style": "natural",
         },
-        "OpenAI · dall-e-3",
+        "OpenAI · gpt-image-2",
     ),
     "gemma": (
         ["prompt=a lighthouse at dusk", "personality=gemma"],
@@ -112,17 +110,31 @@ def test_without_a_personality_the_first_keyed_provider_draws(imagine):  # noqa:
     assert result == {"batchItemFailures": []}
     assert imagine.provider("google").requests == []
     assert imagine.provider("openai").last_request.json == {
-        "model": "gpt-image-1",
+        "model": DEFAULT_MODELS["openai"],
         "prompt": "a fox in the snow",
         "n": 1,
-        "size": "1024x1536",  # GPT image models' portrait
+        "size": "1024x1792",  # gpt-image-2.5 takes any size in multiples of 16
     }
-    assert_uploaded(
-        imagine, payload, expected_upload("a fox in the snow", "OpenAI · gpt-image-1", None)
-    )
+    footer = f"OpenAI · {DEFAULT_MODELS['openai']}"
+    assert_uploaded(imagine, payload, expected_upload("a fox in the snow", footer, None))
     assert imagine.usage_rows() == [
-        (GUILD.user_id, None, "openai", "gpt-image-1", 0, 1000, 1000, "image", "user")
+        (GUILD.user_id, None, "openai", DEFAULT_MODELS["openai"], 0, 1000, 1000, "image", "user")
     ]
+
+
+def test_only_an_openai_key_draws_with_a_model_that_is_not_shut_down(imagine):  # noqa: F811
+    """The fake refuses gpt-image-1 and dall-e-* as the API does since their shutdown; the
+    default must be a current model, so a keyless-config /imagine works."""
+    imagine.store_key("openai")
+
+    payload, result = imagine.imagine("prompt=a red kite")
+
+    assert result == {"batchItemFailures": []}
+    sent = imagine.provider("openai").last_request.json
+    assert sent["model"] == "gpt-image-2.5-sunburst" == DEFAULT_MODELS["openai"]
+    assert sent["size"] == "1024x1024"
+    assert imagine.status(payload["id"]) == ("done", 1)
+    assert [row[3] for row in imagine.usage_rows()] == ["gpt-image-2.5-sunburst"]
 
 
 def test_redelivered_job_draws_and_counts_once(imagine):  # noqa: F811

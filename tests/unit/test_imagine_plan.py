@@ -46,7 +46,7 @@ def test_default_provider_is_the_first_keyed_one_in_table_order():
         "openrouter", "google/gemini-2.5-flash-image", "1024x1024", "a fox"
     )
     assert plan_for(None, frozenset({"google", "openai"}), {**options, "size": "1792x1024"}) == (
-        ImagePlan("openai", "gpt-image-1", "1792x1024", "a fox")
+        ImagePlan("openai", "gpt-image-2.5-sunburst", "1792x1024", "a fox")
     )
     with pytest.raises(NoImageKey) as info:
         plan_for(None, frozenset({"anthropic", "elevenlabs"}), options)

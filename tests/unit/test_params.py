@@ -109,7 +109,7 @@ def test_unknown_key_is_named_with_a_suggestion_and_the_allowed_keys():
     result = validate_llm_config("anthropic", advanced_parameters={"top_k": 5})
     assert errors(result) == [
         "advanced_parameters.top_k: unknown key 'top_k' for anthropic (did you mean 'topK'?); "
-        "allowed: cacheControl, stop, streamResponse, thinking, topK"
+        "allowed: cacheControl, effort, stop, streamResponse, thinking, topK"
     ]
 
 
@@ -190,7 +190,7 @@ def test_any_unknown_key_is_rejected_by_name(provider, key):
         ("anthropic", {"thinking": {"type": "enabled", "budgetTokens": 1023}}, "advanced_parameters.thinking.budgetTokens: must be at least 1024"),  # noqa: E501
         ("anthropic", {"thinking": {"type": "enabled", "budgetTokens": 10001}}, "advanced_parameters.thinking.budgetTokens: must be at most 10000"),  # noqa: E501
         ("anthropic", {"thinking": {"type": "enabled"}}, "advanced_parameters.thinking: budgetTokens is required when thinking is enabled"),  # noqa: E501
-        ("anthropic", {"thinking": {"type": "auto", "budgetTokens": 2000}}, "advanced_parameters.thinking.type: must be one of 'enabled' or 'disabled'"),  # noqa: E501
+        ("anthropic", {"thinking": {"type": "auto", "budgetTokens": 2000}}, "advanced_parameters.thinking.type: must be one of 'enabled', 'adaptive' or 'disabled'"),  # noqa: E501
         ("anthropic", {"thinking": {"budgetTokens": 2000}}, "advanced_parameters.thinking.type: is required"),  # noqa: E501
         ("google", {"topK": 101}, "advanced_parameters.topK: must be at most 100"),
         ("google", {"thinkingBudget": -2}, "advanced_parameters.thinkingBudget: must be at least -1"),  # noqa: E501
@@ -262,7 +262,10 @@ def test_anthropic_thinking_without_max_tokens_uses_the_default_limit():
     ]
 
 
-def test_anthropic_thinking_reports_sampling_values_as_not_sent():
+ANTHROPIC_OFF = "kept, not sent: Anthropic's current API (2026-10-21) takes no sampling parameters"
+
+
+def test_anthropic_sampling_values_are_kept_and_reported_as_not_sent():
     result = validate_llm_config(
         "anthropic",
         temperature=0.7,
@@ -271,53 +274,96 @@ def test_anthropic_thinking_reports_sampling_values_as_not_sent():
         advanced_parameters={**THINKING, "topK": 40},
     )
     assert result.ok
-    off = "not sent while extended thinking is on (Anthropic accepts only its default)"
     assert result.notes == [
-        FieldError("temperature", off),
-        FieldError("top_p", off),
-        FieldError("advanced_parameters.topK", off),
+        FieldError("temperature", ANTHROPIC_OFF),
+        FieldError("top_p", ANTHROPIC_OFF),
+        FieldError("advanced_parameters.topK", ANTHROPIC_OFF),
     ]
-    # Kept in the stored config: they apply again when thinking is turned off.
+    # Kept in the stored config (no migration rewrites anyone's settings).
     assert result.normalized["temperature"] == 0.7
     assert result.normalized["advanced_parameters"]["topK"] == 40
 
 
-def test_anthropic_thinking_disabled_has_no_rule():
+def test_anthropic_effort_and_adaptive_thinking():
+    ok = validate_llm_config(
+        "anthropic", advanced_parameters={"effort": "xhigh", "thinking": {"type": "adaptive"}}
+    )
+    assert ok.ok and ok.notes == []
+    assert ok.normalized["advanced_parameters"] == {
+        "effort": "xhigh",
+        "thinking": {"type": "adaptive"},
+    }
+    bad = validate_llm_config("anthropic", advanced_parameters={"effort": "none"})
+    assert errors(bad) == [
+        "advanced_parameters.effort: must be one of 'low', 'medium', 'high', 'xhigh' or 'max'"
+    ]
+
+
+def test_anthropic_thinking_disabled_has_no_budget_rule():
     result = validate_llm_config(
         "anthropic",
-        temperature=0.7,
         advanced_parameters={"thinking": {"type": "disabled", "budgetTokens": 5000}},
     )
     assert result.ok and result.notes == []
 
 
-def test_openai_reasoning_effort_moves_max_tokens_to_max_completion_tokens():
+def test_openai_notes_max_tokens_seed_and_reasoning_models():
     result = validate_llm_config(
         "openai",
         model="o3",
         temperature=0.5,
         max_tokens=100,
-        advanced_parameters={"reasoningEffort": "high"},
+        advanced_parameters={"reasoningEffort": "high", "seed": 3, "stop": ["x"]},
     )
     assert result.ok
+    reasoning = "not sent to a reasoning model (reasoningEffort, o-series, GPT-5 and later)"
     assert result.notes == [
+        FieldError("max_tokens", "sent as max_completion_tokens (OpenAI deprecated max_tokens)"),
         FieldError(
-            "max_tokens", "sent as max_completion_tokens (reasoning models reject max_tokens)"
+            "advanced_parameters.seed", "kept, not sent: deprecated in OpenAI chat completions"
         ),
-        FieldError(
-            "temperature",
-            "not sent with reasoningEffort (reasoning models accept only the default)",
-        ),
+        FieldError("temperature", reasoning),
+        FieldError("advanced_parameters.stop", reasoning),
     ]
     both = validate_llm_config(
         "openai",
+        model="gpt-4.1",
         max_tokens=100,
-        advanced_parameters={"reasoningEffort": "low", "maxCompletionTokens": 5000},
+        advanced_parameters={"maxCompletionTokens": 5000},
     )
-    assert both.notes == [
-        FieldError("max_tokens", "not sent; maxCompletionTokens applies with reasoningEffort")
+    assert both.notes == [FieldError("max_tokens", "not sent; maxCompletionTokens applies")]
+    assert validate_llm_config("openai", model="gpt-4.1", temperature=0.2).notes == []
+    by_name = validate_llm_config("openai", model="gpt-5.5", top_p=0.5)
+    assert by_name.notes == [FieldError("top_p", reasoning)]
+
+
+def test_openrouter_notes_keys_it_no_longer_takes():
+    result = validate_llm_config(
+        "openrouter", advanced_parameters={"typicalP": 0.9, "transforms": ["middle-out"]}
+    )
+    off = "kept, not sent: no longer in OpenRouter's chat request"
+    assert result.ok and result.notes == [
+        FieldError("advanced_parameters.typicalP", off),
+        FieldError("advanced_parameters.transforms", off),
     ]
-    assert validate_llm_config("openai", max_tokens=100, temperature=0.2).notes == []
+
+
+def test_openai_image_notes_retired_dall_e_settings():
+    result = validate_image_params(
+        "openai", {"style": "vivid", "quality": "hd"}, model="gpt-image-2.5-sunburst"
+    )
+    assert result.ok
+    assert [note.path for note in result.notes] == [
+        "advanced_parameters.style",
+        "advanced_parameters.quality",
+    ]
+    top = validate_image_params("openai", {"quality": "max"}, model="gpt-image-1.5")
+    assert top.notes == [
+        FieldError("advanced_parameters.quality", "'max' not sent: gpt-image-1.5 lacks it")
+    ]
+    assert (
+        validate_image_params("openai", {"quality": "max"}, model="gpt-image-2.5-flare").notes == []
+    )
 
 
 def test_result_message_lists_every_error():
@@ -357,7 +403,7 @@ def test_image_params_valid(provider, params):
 @pytest.mark.parametrize(
     ("provider", "params", "size", "expected"),
     [
-        ("openai", {"quality": "ultra"}, None, ["advanced_parameters.quality: must be one of 'standard', 'hd', 'low', 'medium', 'high' or 'auto'"]),  # noqa: E501
+        ("openai", {"quality": "ultra"}, None, ["advanced_parameters.quality: must be one of 'low', 'medium', 'high', 'xhigh', 'max', 'auto', 'standard' or 'hd'"]),  # noqa: E501
         ("openai", {"style": "cartoon"}, None, ["advanced_parameters.style: must be one of 'vivid' or 'natural'"]),  # noqa: E501
         ("openai", {"steps": 10}, None, ["advanced_parameters.steps: unknown key 'steps' for openai images; allowed: promptPrefix, quality, style"]),  # noqa: E501
         ("openrouter", {"steps": 51}, None, ["advanced_parameters.steps: must be at most 50"]),

@@ -65,17 +65,16 @@ def test_plain_chat_body_headers_and_usage(fake, provider):
     assert result == ChatResult("Greetings.", 25, 4, "claude-sonnet-4-5-2025", "stop")
     sent = fake.last_request
     assert (sent.method, sent.path) == ("POST", "/v1/messages")
-    assert sent.headers["x-api-key"] == KEY
-    assert sent.headers["anthropic-version"] == "2023-06-01"
-    assert "authorization" not in sent.headers
+    # As the official SDK sends it (the API also takes x-api-key).
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert sent.headers["anthropic-version"] == "2026-10-21"
+    assert "x-api-key" not in sent.headers
     assert sent.json == {
         "model": "claude-sonnet-4-5",
         "max_tokens": 800,
         "messages": WIRE_MESSAGES,
         "system": "You are Lilith.",
         "stop_sequences": ["\n\nHuman:"],
-        "temperature": 0.7,
-        "top_k": 40,
     }
 
 
@@ -93,15 +92,18 @@ def test_max_tokens_defaults_to_1024_and_seed_is_not_sent(fake, provider):
     }
 
 
-def test_top_p_is_sent_only_without_temperature(fake, provider):
-    provider.chat(KEY, chat_request(temperature=0.5, top_p=0.9))
-    assert (fake.last_request.json.get("temperature"), "top_p" in fake.last_request.json) == (
-        0.5,
-        False,
-    )
-    provider.chat(KEY, chat_request(temperature=None, top_p=0.9))
-    assert fake.last_request.json["top_p"] == 0.9
-    assert "temperature" not in fake.last_request.json
+def test_sampling_parameters_are_never_sent_and_effort_goes_in_output_config(fake, provider):
+    """API version 2026-10-21 has no temperature, top_p or top_k (kept in configs, not sent)."""
+    advanced = {"topK": 40, "effort": "high"}
+    provider.chat(KEY, chat_request(temperature=0.5, top_p=0.9, advanced=advanced))
+    body = fake.last_request.json
+    assert not {"temperature", "top_p", "top_k"} & set(body)
+    assert body["output_config"] == {"effort": "high"}
+
+
+def test_adaptive_thinking_has_no_budget(fake, provider):
+    provider.chat(KEY, chat_request(advanced={"thinking": {"type": "adaptive"}}))
+    assert fake.last_request.json["thinking"] == {"type": "adaptive"}
 
 
 def test_thinking_enabled_sends_budget_and_drops_sampling(fake, provider):
@@ -133,7 +135,6 @@ def test_thinking_disabled_is_a_plain_request(fake, provider):
     provider.chat(KEY, chat_request(advanced={"thinking": {"type": "disabled"}}))
     body = fake.last_request.json
     assert "thinking" not in body
-    assert body["temperature"] == 0.7
 
 
 def test_cache_control_marks_the_system_prompt(fake, provider):
@@ -224,7 +225,10 @@ def test_validate_key_lists_models(fake, provider):
     provider.validate_key(KEY)
     sent = fake.last_request
     assert (sent.method, sent.path, sent.query) == ("GET", "/v1/models", {"limit": "1"})
-    assert (sent.headers["x-api-key"], sent.headers["anthropic-version"]) == (KEY, "2023-06-01")
+    assert (sent.headers["authorization"], sent.headers["anthropic-version"]) == (
+        f"Bearer {KEY}",
+        "2026-10-21",
+    )
 
 
 @pytest.mark.parametrize(

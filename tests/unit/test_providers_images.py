@@ -28,7 +28,7 @@ from tzurot.providers.errors import (
     UnknownProvider,
 )
 from tzurot.providers.gemini import GeminiProvider
-from tzurot.providers.openai import OpenAIProvider, image_size
+from tzurot.providers.openai import OpenAIProvider, image_quality, image_size
 from tzurot.providers.openrouter import OpenRouterProvider
 
 OPENAI_KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz012345"
@@ -79,20 +79,20 @@ def gemini(servers) -> GeminiProvider:
 
 def test_openai_gpt_image_body_size_mapping_and_bytes(fakes, openai):
     request = ImageRequest(
-        model="gpt-image-1", prompt="a lighthouse", size="1792x1024", advanced={"quality": "high"}
+        model="gpt-image-1.5", prompt="a lighthouse", size="1792x1024", advanced={"quality": "high"}
     )
 
     result = openai.generate_image(OPENAI_KEY, request)
 
-    assert result == ImageResult(FAKE_PNG, "image/png", "gpt-image-1")
+    assert result == ImageResult(FAKE_PNG, "image/png", "gpt-image-1.5")
     assert result.data == FAKE_PNG and result.filename == "image.png"
     sent = fakes["openai"].last_request
     assert (sent.method, sent.path) == ("POST", "/v1/images/generations")
     assert sent.headers["authorization"] == f"Bearer {OPENAI_KEY}"
-    # GPT image models always answer in base64 and reject response_format; 1792x1024 is
-    # dall-e-3's landscape, these models make 1536x1024.
+    # GPT image models always answer in base64 and reject response_format; 1792x1024 was
+    # dall-e-3's landscape, the standard-size models make 1536x1024.
     assert sent.json == {
-        "model": "gpt-image-1",
+        "model": "gpt-image-1.5",
         "prompt": "a lighthouse",
         "n": 1,
         "size": "1536x1024",
@@ -100,26 +100,44 @@ def test_openai_gpt_image_body_size_mapping_and_bytes(fakes, openai):
     }
 
 
-def test_openai_dall_e_3_asks_for_b64_json_and_keeps_the_revised_prompt(fakes, openai):
+def test_openai_retired_dall_e_settings_are_not_sent(fakes, openai):
+    """style and quality standard/hd existed only for the retired DALL-E models; stored configs
+    keep them (validation notes it), the request leaves them out, the fake would refuse them."""
     request = ImageRequest(
-        model="dall-e-3",
+        model="gpt-image-1.5",
         prompt="a fox",
         size="1024x1792",
         advanced={"quality": "hd", "style": "natural"},
     )
-
     result = openai.generate_image(OPENAI_KEY, request)
-
     assert fakes["openai"].last_request.json == {
-        "model": "dall-e-3",
+        "model": "gpt-image-1.5",
         "prompt": "a fox",
         "n": 1,
-        "size": "1024x1792",
-        "response_format": "b64_json",
-        "quality": "hd",
-        "style": "natural",
+        "size": "1024x1536",
     }
-    assert (result.data, result.revised_prompt) == (FAKE_PNG, "A detailed rendering of a fox")
+    assert result.data == FAKE_PNG
+
+
+@pytest.mark.parametrize(
+    ("model", "quality", "sent"),
+    [
+        ("gpt-image-2.5-sunburst", "max", "max"),
+        ("gpt-image-2.5-flare-2026-09-08", "xhigh", "xhigh"),
+        ("gpt-image-1.5", "xhigh", None),
+        ("gpt-image-2", "medium", "medium"),
+        ("gpt-image-2", "standard", None),
+    ],
+)
+def test_openai_image_quality_per_model(model, quality, sent):
+    assert image_quality(model, quality) == sent
+
+
+def test_openai_shut_down_models_are_refused_by_the_fake_as_by_the_api(fakes, openai):
+    with pytest.raises(BadRequest) as refused:
+        openai.generate_image(OPENAI_KEY, ImageRequest(model="gpt-image-1", prompt="x"))
+    assert refused.value.status == 404
+    assert "gpt-image-1" in str(refused.value)
 
 
 def test_openai_output_format_and_real_bytes_decide_the_type(fakes, openai):
@@ -131,12 +149,16 @@ def test_openai_output_format_and_real_bytes_decide_the_type(fakes, openai):
 @pytest.mark.parametrize(
     ("model", "size", "sent"),
     [
-        ("dall-e-3", "1792x1024", "1792x1024"),
-        ("dall-e-2", "512x512", "512x512"),
-        ("dall-e-2", "1792x1024", "1024x1024"),
-        ("gpt-image-1", "1024x1024", "1024x1024"),
+        ("gpt-image-1.5", "1024x1024", "1024x1024"),
         ("gpt-image-1.5", "1024x1792", "1024x1536"),
+        ("gpt-image-1-mini", "1792x1024", "1536x1024"),
         ("gpt-image-2", "1792x1024", "1792x1024"),
+        # free sizes: multiples of 16, aspect within 3:1, at most 3840x2160 pixels
+        ("gpt-image-2", "1000x1000", "1008x1008"),
+        ("gpt-image-2.5-sunburst", "1500x500", "1488x496"),
+        ("gpt-image-2.5-flare", "4000x1000", "2880x960"),
+        ("gpt-image-2-2026-04-21", "4096x4096", "2880x2880"),
+        ("gpt-image-2", "64x64", "64x64"),
     ],
 )
 def test_openai_image_size_per_model(model, size, sent):
@@ -146,12 +168,12 @@ def test_openai_image_size_per_model(model, size, sent):
 def test_openai_url_instead_of_base64_is_no_image(fakes, openai):
     fakes["openai"].queue_raw(200, {"created": 1, "data": [{"url": "https://example.com/a.png"}]})
     with pytest.raises(ProviderUnavailable) as info:
-        openai.generate_image(OPENAI_KEY, ImageRequest(model="dall-e-3", prompt="x"))
+        openai.generate_image(OPENAI_KEY, ImageRequest(model="gpt-image-2", prompt="x"))
     assert str(info.value) == "OpenAI is unreachable or failing right now: returned no image"
 
 
 def test_openai_image_errors_use_the_chat_classification(fakes, openai):
-    request = ImageRequest(model="gpt-image-1", prompt="x")
+    request = ImageRequest(model="gpt-image-2.5-sunburst", prompt="x")
     with pytest.raises(InvalidKey) as info:
         openai.generate_image("sk-proj-wrongwrongwrongwrong1234", request)
     assert str(info.value) == "OpenAI rejected the API key (invalid, revoked or expired)"
@@ -171,7 +193,7 @@ def test_openai_image_errors_use_the_chat_classification(fakes, openai):
 
 
 def test_openai_image_moderation_and_billing_codes(fakes, openai):
-    request = ImageRequest(model="gpt-image-1", prompt="x")
+    request = ImageRequest(model="gpt-image-2.5-sunburst", prompt="x")
     fakes["openai"].queue_raw(
         400,
         {

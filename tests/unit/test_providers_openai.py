@@ -83,7 +83,7 @@ def test_plain_chat_sends_exact_body_and_bearer_header(fake, provider):
         "messages": EXPECTED_MESSAGES,
         "temperature": 0.8,
         "top_p": 0.9,
-        "max_tokens": 500,
+        "max_completion_tokens": 500,  # max_tokens is deprecated
     }
 
 
@@ -113,9 +113,7 @@ def test_advanced_parameters_map_to_openai_fields(fake, provider):
         "messages": EXPECTED_MESSAGES,
         "temperature": 0.8,
         "top_p": 0.9,
-        "max_tokens": 500,
         "stop": ["\nUser:", "###"],
-        "seed": 1234,
         "frequency_penalty": 0.5,
         "presence_penalty": -0.25,
         "logit_bias": {"50256": -100},
@@ -123,7 +121,8 @@ def test_advanced_parameters_map_to_openai_fields(fake, provider):
             "type": "json_schema",
             "json_schema": {"name": "reply", "schema": {"type": "object"}, "strict": True},
         },
-    }
+        "max_completion_tokens": 500,
+    }  # no seed: deprecated in chat completions (kept in the config)
 
 
 def test_bare_json_schema_is_wrapped_with_a_name(fake, provider):
@@ -144,12 +143,21 @@ def test_reasoning_effort_uses_max_completion_tokens_and_drops_sampling(fake, pr
 
     assert fake.last_request.json == {
         "model": "o4-mini",
-        "messages": EXPECTED_MESSAGES,
+        "messages": [{**EXPECTED_MESSAGES[0], "role": "developer"}, *EXPECTED_MESSAGES[1:]],
         "reasoning_effort": "high",
         "max_completion_tokens": 500,
-        "seed": 7,
     }
-    assert (result.text, result.tokens_out) == ("42", 300)
+    assert (result.text, result.tokens_out, result.reasoning_tokens) == ("42", 300, 280)
+
+
+def test_reasoning_models_by_name_get_a_developer_message_and_no_stop(fake, provider):
+    provider.chat(KEY, chat_request(model="gpt-5.5", advanced={"stop": ["###"]}))
+    body = fake.last_request.json
+    assert body["messages"][0] == {"role": "developer", "content": "You are Lilith."}
+    assert not {"stop", "temperature", "top_p", "max_tokens"} & body.keys()
+    provider.chat(KEY, chat_request(model="gpt-5-chat-latest", advanced={"stop": ["###"]}))
+    body = fake.last_request.json
+    assert (body["messages"][0]["role"], body["stop"]) == ("system", ["###"])
 
 
 def test_reasoning_prefers_explicit_max_completion_tokens(fake, provider):

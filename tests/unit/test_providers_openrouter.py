@@ -102,11 +102,9 @@ def test_openrouter_samplers_and_reasoning(fake, provider):
         "top_k": 40,
         "min_p": 0.05,
         "top_a": 0.2,
-        "typical_p": 0.95,
         "repetition_penalty": 1.1,
-        "transforms": ["middle-out"],
         "reasoning": {"effort": "medium"},
-    }
+    }  # typicalP and transforms are no longer in OpenRouter's ChatRequest: not sent
 
 
 def test_reasoning_text_is_not_part_of_the_answer(fake, provider):
@@ -132,6 +130,44 @@ def test_moderation_403_is_content_blocked(fake, provider):
         provider.chat(KEY, chat_request())
     assert caught.value.status == 403
     assert 'flagged for "harassment"' in str(caught.value)
+
+
+def test_guardrail_403_is_content_blocked_not_missing_permissions(fake, provider):
+    """OpenRouter's own example of a guardrail-blocked chat request (ChatRequest 403)."""
+    fake.queue_raw(
+        403,
+        {
+            "error": {
+                "code": 403,
+                "message": "Request blocked: prompt injection patterns detected",
+                "metadata": {"patterns": ["ignore all previous instructions"]},
+            },
+            "openrouter_metadata": {
+                "pipeline": [
+                    {
+                        "type": "guardrail",
+                        "name": "regex_pi_detection",
+                        "data": {"action": "blocked", "detected": True},
+                    }
+                ]
+            },
+        },
+    )
+    with pytest.raises(ContentBlocked) as caught:
+        provider.chat(KEY, chat_request())
+    assert "prompt injection" in str(caught.value)
+    # the pipeline alone is enough, whatever the wording
+    fake.queue_raw(
+        403,
+        {
+            "error": {"code": 403, "message": "Denied."},
+            "openrouter_metadata": {
+                "pipeline": [{"type": "guardrail", "data": {"action": "blocked"}}]
+            },
+        },
+    )
+    with pytest.raises(ContentBlocked):
+        provider.chat(KEY, chat_request())
 
 
 def test_other_403_is_missing_permissions(fake, provider):

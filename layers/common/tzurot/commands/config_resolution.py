@@ -167,11 +167,12 @@ def merge(base: Layer | None, user: UserLayers) -> EffectiveConfig:
     return EffectiveConfig(**values, sources=sources)
 
 
-def validate(config: EffectiveConfig) -> EffectiveConfig:
-    """Check `config` against the provider's schema; ConfigUnusable lists what is wrong."""
+def check(config: EffectiveConfig):
+    """The provider's validation of `config` (a tzurot.params ValidationResult: errors, the
+    normalized values, and `notes` on what is kept but not sent)."""
     from tzurot.params.validate import validate_llm_config
 
-    result = validate_llm_config(
+    return validate_llm_config(
         config.provider,
         model=config.model,
         temperature=config.temperature,
@@ -179,6 +180,11 @@ def validate(config: EffectiveConfig) -> EffectiveConfig:
         max_tokens=config.max_tokens,
         advanced_parameters=dict(config.advanced_parameters),
     )
+
+
+def validate(config: EffectiveConfig) -> EffectiveConfig:
+    """Check `config` against the provider's schema; ConfigUnusable lists what is wrong."""
+    result = check(config)
     if not result.ok:
         raise ConfigUnusable([f"{error.path}: {error.reason}" for error in result.errors])
     normalized = getattr(result, "normalized", None)

@@ -64,7 +64,7 @@ log = get_logger("tzurot.imagine")
 # in order of preference (OpenRouter first: one key reaches many image models, cheap ones too).
 DEFAULT_MODELS: dict[str, str] = {
     "openrouter": "google/gemini-2.5-flash-image",
-    "openai": "gpt-image-1",
+    "openai": "gpt-image-2.5-sunburst",
     "google": "gemini-2.5-flash-image",
 }
 DEFAULT_SIZE = "1024x1024"

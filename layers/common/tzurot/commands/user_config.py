@@ -33,6 +33,7 @@ from tzurot.commands.config_resolution import (
     merge,
     validate,
 )
+from tzurot.commands.config_resolution import check as check_config
 from tzurot.commands.errors import provider_name
 from tzurot.discord.definitions import PARAMETERS, TEXT_PROVIDERS
 from tzurot.discord.modals import ADVANCED_FIELD
@@ -141,8 +142,20 @@ def render(scope: Scope) -> str:
         validate(config)
     except ConfigUnusable as exc:
         lines.append("These settings can't be used right now:\n" + problem_lines(exc.problems))
+    else:
+        notes = not_sent(config)
+        if notes:
+            lines.append(
+                "Not sent as set, for this provider's current API:\n" + problem_lines(notes)
+            )
     lines.append(EDIT_HINT)
     return "\n".join(lines)
+
+
+def not_sent(config: EffectiveConfig) -> list[str]:
+    """The validator's notes: settings kept in the config that the provider is not sent (or is
+    sent in another form), as "path: why" lines."""
+    return [str(note) for note in check_config(config).notes]
 
 
 def render_effective(config: EffectiveConfig, personality: str) -> str:

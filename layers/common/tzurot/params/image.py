@@ -1,7 +1,9 @@
 """Image `advanced_parameters` per provider (image_configs), ranges from the proposal (section 9).
 
-OpenAI quality takes the current API's values (standard|hd for dall-e-3, low|medium|high|auto for
-the GPT image models). `promptPrefix` (a personality's style) is accepted by every provider.
+OpenAI quality takes the GPT image models' values (low|medium|high|auto, xhigh|max for the
+gpt-image-2.5 family); the retired DALL-E models' standard|hd and `style` are still accepted in
+stored configs but not sent (validate.py notes it). `promptPrefix` (a personality's style) is
+accepted by every provider.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ class ImageParams(Params):
     prompt_prefix: PromptText | None = None
 
 
+ImageQuality = Literal["low", "medium", "high", "xhigh", "max", "auto", "standard", "hd"]
+
+
 class OpenAIImageParams(ImageParams):
-    quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None = None
+    quality: ImageQuality | None = None
     style: Literal["vivid", "natural"] | None = None
 
 

@@ -8,6 +8,7 @@ Cross-field rules that involve the universal columns (max_tokens, temperature) l
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -26,6 +27,8 @@ Seed = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 StopSequence = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # The levels OpenAI's and OpenRouter's current specs accept (the proposal named low|medium|high).
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+# Anthropic's output_config.effort (API version 2026-10-21).
+AnthropicEffort = Literal["low", "medium", "high", "xhigh", "max"]
 TOKEN_ID_PATTERN = r"^\d{1,10}$"
 TokenId = Annotated[str, StringConstraints(pattern=TOKEN_ID_PATTERN)]
 
@@ -50,7 +53,10 @@ class OpenAIAdvancedParams(AdvancedParams):
 
 
 class ThinkingConfig(Params):
-    type: Literal["enabled", "disabled"]
+    """Anthropic `thinking`: "enabled" with a budget (manual), "adaptive" (the model decides
+    how much to think), or "disabled"."""
+
+    type: Literal["enabled", "adaptive", "disabled"]
     budget_tokens: Annotated[int, Field(ge=THINKING_MIN_BUDGET, le=THINKING_MAX_BUDGET)] | None = (
         None
     )
@@ -67,9 +73,11 @@ class ThinkingConfig(Params):
 
 
 class AnthropicAdvancedParams(AdvancedParams):
+    # Kept for stored configs; the current API has no top_k (validate.py notes it is not sent).
     top_k: Annotated[int, Field(ge=1, le=500)] | None = None
     thinking: ThinkingConfig | None = None
     cache_control: bool | None = None
+    effort: AnthropicEffort | None = None
 
 
 HarmCategory = Literal[
@@ -110,6 +118,7 @@ class GeminiAdvancedParams(AdvancedParams):
 class OpenRouterAdvancedParams(AdvancedParams):
     min_p: Probability | None = None
     top_a: Probability | None = None
+    # typicalP and transforms are no longer in OpenRouter's ChatRequest: kept, not sent.
     typical_p: Probability | None = None
     repetition_penalty: Annotated[float, Field(ge=0.1, le=2)] | None = None
     transforms: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] | None = Field(
@@ -120,6 +129,17 @@ class OpenRouterAdvancedParams(AdvancedParams):
     presence_penalty: Penalty | None = None
     reasoning_effort: ReasoningEffort | None = None
     seed: Seed | None = None
+
+
+# OpenAI models that reason before answering (o-series, GPT-5 and later, except the
+# "chat-latest" aliases): they take the system prompt as a `developer` message and accept
+# neither `stop` nor a sampling temperature/top_p.
+_OPENAI_REASONING = re.compile(r"^(o\d|gpt-[5-9])(?!.*chat-latest)")
+
+
+def is_openai_reasoning_model(model: str, advanced: dict[str, Any] | None = None) -> bool:
+    """True for an OpenAI reasoning model, by name or because reasoningEffort is set."""
+    return bool((advanced or {}).get("reasoningEffort")) or bool(_OPENAI_REASONING.match(model))
 
 
 LLM_PARAMS: dict[str, type[AdvancedParams]] = {

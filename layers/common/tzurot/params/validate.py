@@ -11,12 +11,14 @@
 
 Every value may be None ("not set here": an override layer inherits it). Rules between the
 universal columns and the advanced parameters (docs/parameters.md):
-- Anthropic extended thinking: budgetTokens >= 1024 and below the effective max tokens (max_tokens,
-  or 1024 when unset) is an ERROR otherwise. temperature, top_p and topK are NOT SENT while
-  thinking is on (the API only accepts the defaults); they are kept in the config and reported
-  in `notes`, because they may come from another layer the user cannot unset.
-- OpenAI reasoningEffort: the limit goes out as max_completion_tokens (maxCompletionTokens, else
-  max_tokens), never as max_tokens; temperature and top_p are not sent. Reported in `notes`.
+- Anthropic (API version 2026-10-21) takes no sampling parameters: temperature, top_p and topK
+  are kept in the config but NOT SENT, and reported in `notes` (they may come from another
+  layer the user cannot unset). Extended thinking: budgetTokens >= 1024 and below the
+  effective max tokens (max_tokens, or 1024 when unset) is an ERROR otherwise.
+- OpenAI: the limit goes out as max_completion_tokens (maxCompletionTokens, else max_tokens;
+  max_tokens is deprecated); `seed` (deprecated) is not sent. Reasoning models (reasoningEffort
+  set, or an o-series / GPT-5+ model) get neither temperature, top_p nor stop. All in `notes`.
+- OpenRouter: typicalP and transforms are no longer in its ChatRequest: kept, not sent, noted.
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.alias_generators import to_camel
 
 from tzurot.params.base import Params
-from tzurot.params.image import IMAGE_PARAMS
+from tzurot.params.image import IMAGE_PARAMS, OpenAIImageParams
 from tzurot.params.llm import (
     ANTHROPIC_DEFAULT_MAX_TOKENS,
     LLM_PARAMS,
     TOKEN_ID_PATTERN,
     AnthropicAdvancedParams,
     OpenAIAdvancedParams,
+    OpenRouterAdvancedParams,
+    is_openai_reasoning_model,
 )
 from tzurot.params.voice import VoiceSettings
 
@@ -291,7 +295,9 @@ def validate_llm_config(
     if isinstance(advanced, AnthropicAdvancedParams):
         errors += _anthropic_thinking(advanced, universal, notes)
     elif isinstance(advanced, OpenAIAdvancedParams):
-        _openai_reasoning(advanced, universal, notes)
+        _openai_not_sent(advanced, universal, notes)
+    elif isinstance(advanced, OpenRouterAdvancedParams):
+        _openrouter_not_sent(advanced, notes)
     if errors:
         return ValidationResult(ok=False, errors=errors, notes=notes)
     normalized = universal.model_dump() | {ADVANCED: advanced.dump()}
@@ -301,59 +307,72 @@ def validate_llm_config(
 def _anthropic_thinking(
     advanced: AnthropicAdvancedParams, universal: _Universal, notes: list[FieldError]
 ) -> list[FieldError]:
-    if advanced.thinking is None or not advanced.thinking.enabled:
-        return []
-    limit = universal.max_tokens or ANTHROPIC_DEFAULT_MAX_TOKENS
-    budget = advanced.thinking.budget_tokens
-    errors = []
-    if budget >= limit:
-        why = "max_tokens" if universal.max_tokens else f"max_tokens (default {limit} when unset)"
-        errors.append(
-            FieldError(
-                f"{ADVANCED}.thinking.budgetTokens",
-                f"must be below {why}; raise max_tokens above {budget} or lower the budget",
-            )
-        )
-    off = "not sent while extended thinking is on (Anthropic accepts only its default)"
+    off = "kept, not sent: Anthropic's current API (2026-10-21) takes no sampling parameters"
     if universal.temperature is not None:
         notes.append(FieldError("temperature", off))
     if universal.top_p is not None:
         notes.append(FieldError("top_p", off))
     if advanced.top_k is not None:
         notes.append(FieldError(f"{ADVANCED}.topK", off))
-    return errors
+    if advanced.thinking is None or not advanced.thinking.enabled:
+        return []
+    limit = universal.max_tokens or ANTHROPIC_DEFAULT_MAX_TOKENS
+    budget = advanced.thinking.budget_tokens
+    if budget < limit:
+        return []
+    why = "max_tokens" if universal.max_tokens else f"max_tokens (default {limit} when unset)"
+    return [
+        FieldError(
+            f"{ADVANCED}.thinking.budgetTokens",
+            f"must be below {why}; raise max_tokens above {budget} or lower the budget",
+        )
+    ]
 
 
-def _openai_reasoning(
+def _openai_not_sent(
     advanced: OpenAIAdvancedParams, universal: _Universal, notes: list[FieldError]
 ) -> None:
-    if advanced.reasoning_effort is None:
-        return
     if universal.max_tokens is not None:
         if advanced.max_completion_tokens is None:
             notes.append(
                 FieldError(
-                    "max_tokens",
-                    "sent as max_completion_tokens (reasoning models reject max_tokens)",
+                    "max_tokens", "sent as max_completion_tokens (OpenAI deprecated max_tokens)"
                 )
             )
         else:
-            notes.append(
-                FieldError(
-                    "max_tokens", "not sent; maxCompletionTokens applies with reasoningEffort"
-                )
-            )
-    off = "not sent with reasoningEffort (reasoning models accept only the default)"
+            notes.append(FieldError("max_tokens", "not sent; maxCompletionTokens applies"))
+    if advanced.seed is not None:
+        notes.append(
+            FieldError(f"{ADVANCED}.seed", "kept, not sent: deprecated in OpenAI chat completions")
+        )
+    if not is_openai_reasoning_model(universal.model or "", advanced.dump()):
+        return
+    off = "not sent to a reasoning model (reasoningEffort, o-series, GPT-5 and later)"
     if universal.temperature is not None:
         notes.append(FieldError("temperature", off))
     if universal.top_p is not None:
         notes.append(FieldError("top_p", off))
+    if advanced.stop:
+        notes.append(FieldError(f"{ADVANCED}.stop", off))
+
+
+def _openrouter_not_sent(advanced: OpenRouterAdvancedParams, notes: list[FieldError]) -> None:
+    off = "kept, not sent: no longer in OpenRouter's chat request"
+    if advanced.typical_p is not None:
+        notes.append(FieldError(f"{ADVANCED}.typicalP", off))
+    if advanced.transforms is not None:
+        notes.append(FieldError(f"{ADVANCED}.transforms", off))
 
 
 def validate_image_params(
-    provider: str, advanced_parameters: dict[str, Any] | None = None, *, size: str | None = None
+    provider: str,
+    advanced_parameters: dict[str, Any] | None = None,
+    *,
+    size: str | None = None,
+    model: str | None = None,
 ) -> ValidationResult:
-    """Validate image_configs settings for `provider` (openai, openrouter, google)."""
+    """Validate image_configs settings for `provider` (openai, openrouter, google); `notes`
+    name the stored settings the provider's current API does not take (`model` refines them)."""
     schema = IMAGE_PARAMS.get(provider)
     if schema is None:
         return _unknown_provider(provider, IMAGE_PROVIDERS)
@@ -365,7 +384,32 @@ def validate_image_params(
     normalized: dict[str, Any] = {ADVANCED: params.dump()}
     if size is not None:
         normalized["size"] = size
-    return ValidationResult(ok=True, normalized=normalized)
+    notes = _openai_image_notes(params, model) if isinstance(params, OpenAIImageParams) else []
+    return ValidationResult(ok=True, normalized=normalized, notes=notes)
+
+
+def _openai_image_notes(params: OpenAIImageParams, model: str | None) -> list[FieldError]:
+    notes = []
+    if params.style is not None:
+        notes.append(
+            FieldError(
+                f"{ADVANCED}.style",
+                "kept, not sent: only the retired DALL-E models had it; describe the style in "
+                "the prompt (promptPrefix)",
+            )
+        )
+    if params.quality in ("standard", "hd"):
+        notes.append(
+            FieldError(
+                f"{ADVANCED}.quality",
+                f"{params.quality!r} is kept, not sent: only the retired DALL-E models had it",
+            )
+        )
+    elif params.quality in ("xhigh", "max") and model and not model.startswith("gpt-image-2.5-"):
+        notes.append(
+            FieldError(f"{ADVANCED}.quality", f"{params.quality!r} not sent: {model} lacks it")
+        )
+    return notes
 
 
 def _valid_size(size: Any) -> bool:

@@ -1,4 +1,11 @@
-"""Anthropic Messages API: POST /v1/messages with x-api-key and anthropic-version headers."""
+"""Anthropic Messages API: POST /v1/messages with the key as `Authorization: Bearer` (what the
+official SDK sends; the API also takes x-api-key) and the anthropic-version header.
+
+API version 2026-10-21 (what the official SDK sends) has no sampling parameters: temperature,
+top_p and topK stay in stored configs but are never sent (`/config show` says so). How much the
+model works goes in `output_config.effort`; thinking is `enabled` (with a budget), `adaptive`
+or left out.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +24,7 @@ from tzurot.providers.errors import (
 )
 from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderClient, put
 
-API_VERSION = "2023-06-01"
+API_VERSION = "2026-10-21"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens; this is its documented example value
 
 _ERROR_TYPES: dict[str, type[ProviderError]] = {
@@ -32,6 +39,15 @@ _ERROR_TYPES: dict[str, type[ProviderError]] = {
     "not_found_error": BadRequest,
     "request_too_large": BadRequest,
 }
+# error.details.error_code values that say more than the error type (the SDK's ErrorDetails):
+# a spend limit arrives as a rate_limit_error, but no retry within minutes will pass it.
+_ERROR_CODES: dict[str, type[ProviderError]] = {
+    "enforced_spend_limit_reached": QuotaExhausted,
+    "contract_spend_limit_reached": QuotaExhausted,
+    "linked_organization_spend_limit_reached": QuotaExhausted,
+    "linked_organization_billing_unavailable": QuotaExhausted,
+    "organization_on_hold": MissingPermissions,
+}
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
 
@@ -44,7 +60,7 @@ class AnthropicProvider(ProviderClient, TextProvider):
 
     @staticmethod
     def headers(api_key: str) -> dict[str, str]:
-        return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+        return {"authorization": f"Bearer {api_key}", "anthropic-version": API_VERSION}
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         advanced = request.advanced
@@ -65,20 +81,17 @@ class AnthropicProvider(ProviderClient, TextProvider):
             else:
                 body["system"] = request.system
         put(body, "stop_sequences", advanced.get("stop") or None)
+        if advanced.get("effort"):
+            body["output_config"] = {"effort": advanced["effort"]}
         thinking = advanced.get("thinking") or {}
-        if thinking.get("type") == "enabled":
+        if thinking.get("type") == "adaptive":
+            body["thinking"] = {"type": "adaptive"}
+        elif thinking.get("type") == "enabled":
             budget = int(thinking.get("budgetTokens") or DEFAULT_MAX_TOKENS)
             body["thinking"] = {"type": "enabled", "budget_tokens": budget}
             # budget_tokens must stay below max_tokens; keep the asked-for room for the answer.
             if body["max_tokens"] <= budget:
                 body["max_tokens"] = budget + (request.max_tokens or DEFAULT_MAX_TOKENS)
-            # Extended thinking rejects temperature/top_k changes; top_p is left out as well.
-            return body
-        # Recent Claude models refuse temperature and top_p together: temperature wins.
-        put(body, "temperature", request.temperature)
-        if request.temperature is None:
-            put(body, "top_p", request.top_p)
-        put(body, "top_k", advanced.get("topK"))
         return body
 
     def chat(self, api_key: str, request: ChatRequest) -> ChatResult:
@@ -104,16 +117,22 @@ class AnthropicProvider(ProviderClient, TextProvider):
         if stop == "refusal" and not text:
             raise self.http.fail(ContentBlocked(provider=self.label))
         usage = data.get("usage") or {}
+        # input_tokens counts only what was neither written to nor read from the cache.
         tokens_in = sum(
             int(usage.get(k) or 0)
             for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
         )
+        details = usage.get("output_tokens_details")
         return ChatResult(
             text=text,
             tokens_in=tokens_in,
             tokens_out=int(usage.get("output_tokens") or 0),
             model=data.get("model") or request.model,
             finish_reason=_FINISH.get(stop, stop),
+            reasoning_tokens=int(details.get("thinking_tokens") or 0)
+            if isinstance(details, dict)
+            else 0,
+            cached_tokens=int(usage.get("cache_read_input_tokens") or 0),
         )
 
     def validate_key(self, api_key: str) -> None:
@@ -133,7 +152,9 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
     if not isinstance(error, dict):
         return ErrorInfo()
     message = error.get("message") if isinstance(error.get("message"), str) else None
-    kind = _ERROR_TYPES.get(error.get("type"))
+    details = error.get("details")
+    code = details.get("error_code") if isinstance(details, dict) else None
+    kind = _ERROR_CODES.get(code) or _ERROR_TYPES.get(error.get("type"))
     if kind is BadRequest and message and "credit balance" in message.lower():
         kind = QuotaExhausted  # "Your credit balance is too low..." arrives as a 400
     return ErrorInfo(kind=kind, detail=message)

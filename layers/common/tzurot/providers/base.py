@@ -39,7 +39,8 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class ChatResult:
-    """The answer text and billed token counts (output includes reasoning/thinking tokens).
+    """The answer text and billed token counts (output includes reasoning/thinking tokens,
+    input includes cached tokens).
 
     `finish_reason` is normalized: "stop" (natural end or stop sequence), "length" (hit the
     token limit), otherwise the provider's own value in lower case.
@@ -50,6 +51,10 @@ class ChatResult:
     tokens_out: int
     model: str
     finish_reason: str | None
+    # Parts of the totals above, where the provider reports them: output spent on hidden
+    # reasoning/thinking, and input read from the provider's prompt cache.
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
 
     @property
     def tokens_total(self) -> int:

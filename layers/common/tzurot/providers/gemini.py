@@ -43,9 +43,20 @@ from tzurot.providers.http import (
     scrub,
 )
 
-# finishReason values meaning a filter stopped the answer (not the model finishing).
+# finishReason values meaning a filter stopped the answer or the image (not the model
+# finishing, not an outage): google-genai's FinishReason.
 BLOCKED_FINISH = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY"}
+    {
+        "SAFETY",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "RECITATION",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+        "ESCALATION",
+    }
 )
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length"}
 _INVALID_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
@@ -130,14 +141,18 @@ class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
             p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought")
         )
         usage = data.get("usageMetadata") or {}
+        thoughts = int(usage.get("thoughtsTokenCount") or 0)
         return ChatResult(
             text=text,
-            tokens_in=int(usage.get("promptTokenCount") or 0),
+            # promptTokenCount includes the cached part (cachedContentTokenCount).
+            tokens_in=int(usage.get("promptTokenCount") or 0)
+            + int(usage.get("toolUsePromptTokenCount") or 0),
             # Thinking tokens are billed as output, like OpenAI's reasoning tokens.
-            tokens_out=int(usage.get("candidatesTokenCount") or 0)
-            + int(usage.get("thoughtsTokenCount") or 0),
+            tokens_out=int(usage.get("candidatesTokenCount") or 0) + thoughts,
             model=data.get("modelVersion") or model,
             finish_reason=_FINISH.get(finish, finish.lower() if finish else None),
+            reasoning_tokens=thoughts,
+            cached_tokens=int(usage.get("cachedContentTokenCount") or 0),
         )
 
     def first_candidate(self, data: Any) -> dict[str, Any]:

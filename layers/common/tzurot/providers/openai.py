@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from tzurot.params.llm import is_openai_reasoning_model
 from tzurot.providers.base import (
     ChatRequest,
     ChatResult,
@@ -60,7 +61,6 @@ class OpenAICompatible(ProviderClient, TextProvider):
         put(body, "max_tokens", request.max_tokens)
         advanced = request.advanced
         put(body, "stop", advanced.get("stop") or None)
-        put(body, "seed", advanced.get("seed"))
         put(body, "frequency_penalty", advanced.get("frequencyPenalty"))
         put(body, "presence_penalty", advanced.get("presencePenalty"))
         self.map_advanced(body, request)
@@ -109,10 +109,12 @@ class OpenAICompatible(ProviderClient, TextProvider):
         usage = data.get("usage") or {}
         return ChatResult(
             text=text,
-            tokens_in=int(usage.get("prompt_tokens") or 0),
-            tokens_out=int(usage.get("completion_tokens") or 0),
+            tokens_in=_count(usage, "prompt_tokens"),
+            tokens_out=_count(usage, "completion_tokens"),
             model=data.get("model") or request.model,
             finish_reason=_FINISH.get(finish, finish),
+            reasoning_tokens=_count(usage.get("completion_tokens_details"), "reasoning_tokens"),
+            cached_tokens=_count(usage.get("prompt_tokens_details"), "cached_tokens"),
         )
 
     def validate_key(self, api_key: str) -> None:
@@ -141,22 +143,25 @@ class OpenAIProvider(OpenAICompatible, ImageProvider):
     label = "OpenAI"
 
     def map_advanced(self, body: dict[str, Any], request: ChatRequest) -> None:
+        """Current chat completions: the limit is max_completion_tokens (max_tokens is
+        deprecated, and rejected by reasoning models); `seed` is deprecated and not sent.
+        Reasoning models take the system prompt as a developer message and accept neither
+        `stop` nor sampling temperature/top_p (docs/parameters.md)."""
         advanced = request.advanced
         put(body, "logit_bias", advanced.get("logitBias"))
         schema = advanced.get("jsonSchema")
         if schema:
             body["response_format"] = {"type": "json_schema", "json_schema": _json_schema(schema)}
-        limit = advanced.get("maxCompletionTokens")
-        if advanced.get("reasoningEffort"):
-            # Reasoning models reject max_tokens and sampling temperature/top_p: their budget is
-            # max_completion_tokens, which also covers the hidden reasoning tokens.
-            body["reasoning_effort"] = advanced["reasoningEffort"]
-            limit = limit or body.get("max_tokens")
-            for key in ("max_tokens", "temperature", "top_p"):
+        put(body, "reasoning_effort", advanced.get("reasoningEffort"))
+        limit = advanced.get("maxCompletionTokens") or body.pop("max_tokens", None)
+        body.pop("max_tokens", None)
+        put(body, "max_completion_tokens", limit)
+        if is_openai_reasoning_model(request.model, advanced):
+            for key in ("stop", "temperature", "top_p"):
                 body.pop(key, None)
-        if limit:
-            body.pop("max_tokens", None)
-            body["max_completion_tokens"] = limit
+            for message in body["messages"]:
+                if message["role"] == "system":
+                    message["role"] = "developer"
 
     def classify(self, status, error, message):
         code, kind = error.get("code"), error.get("type")
@@ -174,18 +179,16 @@ class OpenAIProvider(OpenAICompatible, ImageProvider):
     # -- images ----------------------------------------------------------------------------
 
     def image_body(self, request: ImageRequest) -> dict[str, Any]:
-        """POST /images/generations: one image, as base64 (GPT image models always answer so;
-        dall-e models must be asked, or they answer with a URL that expires in an hour)."""
+        """POST /images/generations: one image from a GPT image model (always answered as
+        base64). The retired DALL-E models' `style`, `response_format` and quality values
+        (standard, hd) are not sent; see `image_quality` and docs/parameters.md."""
         body: dict[str, Any] = {
             "model": request.model,
             "prompt": request.prompt,
             "n": 1,
             "size": image_size(request.model, request.size),
         }
-        if request.model.startswith("dall-e"):
-            body["response_format"] = "b64_json"
-        put(body, "quality", request.advanced.get("quality"))
-        put(body, "style", request.advanced.get("style"))
+        put(body, "quality", image_quality(request.model, request.advanced.get("quality")))
         return body
 
     def generate_image(self, api_key: str, request: ImageRequest) -> ImageResult:
@@ -218,21 +221,57 @@ class OpenAIProvider(OpenAICompatible, ImageProvider):
 _BLOCKED_CODES = frozenset(
     {"content_policy_violation", "content_filter", "invalid_prompt", "moderation_blocked"}
 )
-# The sizes each model family takes (CreateImageRequest.size in the spec). gpt-image-2 takes any
-# WIDTHxHEIGHT in multiples of 16, so it and unknown models get the size as asked.
-_DALL_E_2_SIZES = frozenset({"256x256", "512x512", "1024x1024"})
+# GPT image models that take any WIDTHxHEIGHT in multiples of 16 (ImageGenerateParams.size);
+# the others take the three standard sizes.
+_FREE_SIZE_MODELS = ("gpt-image-2-", "gpt-image-2.5-")
+_FREE_SIZE_EXACT = frozenset({"gpt-image-2"})
+MAX_EDGE = 3840
+MAX_PIXELS = 3840 * 2160
+# Quality values every GPT image model takes; xhigh and max only the 2.5 family.
+_QUALITIES = frozenset({"low", "medium", "high", "auto"})
+_TOP_QUALITIES = frozenset({"xhigh", "max"})
+
+
+def free_size_model(model: str) -> bool:
+    return model in _FREE_SIZE_EXACT or model.startswith(_FREE_SIZE_MODELS)
 
 
 def image_size(model: str, size: str) -> str:
-    """The `size` to send for `model`: the asked WIDTHxHEIGHT, or the nearest the model takes
-    (1792x1024 is dall-e-3's landscape; GPT image 1.x models make 1536x1024 instead)."""
+    """The `size` to send for `model`: for gpt-image-2 and 2.5, the asked WIDTHxHEIGHT rounded
+    to multiples of 16 within the model's limits (aspect 1:3 to 3:1, 3840 px edge, 3840x2160
+    pixels); for the others the standard size of the same shape (1536x1024 for landscape)."""
     width, _, height = size.partition("x")
-    shape = "square" if width == height else "landscape" if int(width) > int(height) else "portrait"
-    if model.startswith("dall-e-2"):
-        return size if size in _DALL_E_2_SIZES else "1024x1024"
-    if model.startswith("gpt-image-1"):
-        return {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}[shape]
-    return size
+    w, h = int(width), int(height)
+    if free_size_model(model):
+        return _free_size(w, h)
+    shape = "square" if w == h else "landscape" if w > h else "portrait"
+    return {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}[shape]
+
+
+def _free_size(w: int, h: int) -> str:
+    w, h = max(w, 16), max(h, 16)
+    scale = min(1.0, MAX_EDGE / max(w, h), (MAX_PIXELS / (w * h)) ** 0.5)
+
+    def edges(fit) -> tuple[int, int]:
+        return max(16, fit(w * scale / 16) * 16), max(16, fit(h * scale / 16) * 16)
+
+    # The nearest multiples of 16 (half up), unless that breaks a limit: then round down.
+    w16, h16 = edges(lambda x: int(x + 0.5))
+    if max(w16, h16) > MAX_EDGE or w16 * h16 > MAX_PIXELS:
+        w16, h16 = edges(int)
+    # Aspect ratio within 3:1 (shortening one edge keeps every other limit).
+    w16, h16 = min(w16, 3 * h16), min(h16, 3 * w16)
+    return f"{w16}x{h16}"
+
+
+def image_quality(model: str, quality: str | None) -> str | None:
+    """The `quality` to send, or None: DALL-E's standard/hd are not accepted by any current
+    model, and xhigh/max only by the gpt-image-2.5 family."""
+    if quality in _QUALITIES:
+        return quality
+    if quality in _TOP_QUALITIES and model.startswith("gpt-image-2.5-"):
+        return quality
+    return None
 
 
 def _json_schema(value: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +279,12 @@ def _json_schema(value: dict[str, Any]) -> dict[str, Any]:
     if "schema" in value and isinstance(value["schema"], dict):
         return {"name": "response", **value}
     return {"name": "response", "schema": value}
+
+
+def _count(usage: Any, key: str) -> int:
+    """A token count from a usage object (prompt and completion counts include their
+    cached and reasoning parts); 0 when absent."""
+    return int(usage.get(key) or 0) if isinstance(usage, dict) else 0
 
 
 def _int(value: Any) -> int | None:

@@ -1,9 +1,10 @@
 """OpenRouter: OpenAI-compatible chat completions with its own sampling knobs and errors, and
 image generation through the same endpoint (`modalities: ["image", "text"]`).
 
-Differences from OpenAI: extra samplers (min_p, top_a, typical_p, repetition_penalty, top_k,
-transforms), reasoning as {"reasoning": {"effort": ...}}, 402 for exhausted credits, 403 for
-moderation, and key validation through GET /key (which also reports the key's remaining limit).
+Differences from OpenAI: extra samplers (min_p, top_a, repetition_penalty, top_k), reasoning as
+{"reasoning": {"effort": ...}}, 402 for exhausted credits, 403 for moderation and guardrails,
+and key validation through GET /key (which also reports the key's remaining limit). Stored
+`typicalP` and `transforms` are no longer in OpenRouter's ChatRequest: kept, not sent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tzurot.providers.base import (
     parse_data_url,
 )
 from tzurot.providers.errors import BadRequest, ContentBlocked, ProviderUnavailable, QuotaExhausted
-from tzurot.providers.http import CHECK_TIMEOUT, IMAGE_TIMEOUT, put, scrub
+from tzurot.providers.http import CHECK_TIMEOUT, IMAGE_TIMEOUT, ErrorInfo, put, scrub
 from tzurot.providers.openai import OpenAICompatible
 
 # camelCase advanced key -> OpenRouter body field, passed through unchanged.
@@ -28,9 +29,8 @@ _PASSTHROUGH = {
     "topK": "top_k",
     "minP": "min_p",
     "topA": "top_a",
-    "typicalP": "typical_p",
     "repetitionPenalty": "repetition_penalty",
-    "transforms": "transforms",
+    "seed": "seed",
 }
 
 
@@ -52,12 +52,20 @@ class OpenRouterProvider(OpenAICompatible, ImageProvider):
         if advanced.get("reasoningEffort"):
             body["reasoning"] = {"effort": advanced["reasoningEffort"]}
 
+    def parse_error(self, status: int, body: Any) -> ErrorInfo:
+        info = super().parse_error(status, body)
+        if status == 403 and info.kind is None and _guardrail_blocked(body):
+            return ErrorInfo(kind=ContentBlocked, detail=info.detail)
+        return info
+
     def classify(self, status, error, message):
         lowered = message.lower()
         if status == 403:
             metadata = error.get("metadata")
             if (isinstance(metadata, dict) and "reasons" in metadata) or "flagged" in lowered:
                 return ContentBlocked  # the model's moderation rejected the input
+            if lowered.startswith("request blocked"):
+                return ContentBlocked  # a guardrail of the key or workspace stopped it
             if "limit exceeded" in lowered:
                 return QuotaExhausted  # "Key limit exceeded": the key's own spending cap
         return None
@@ -129,3 +137,16 @@ class OpenRouterProvider(OpenAICompatible, ImageProvider):
                 )
             )
         raise self.http.fail(ProviderUnavailable(provider=self.label, detail="returned no image"))
+
+
+def _guardrail_blocked(body: Any) -> bool:
+    """A 403 whose openrouter_metadata.pipeline has a guardrail step that blocked the request
+    (the content was refused, not the key's permissions)."""
+    metadata = body.get("openrouter_metadata") if isinstance(body, dict) else None
+    steps = metadata.get("pipeline") if isinstance(metadata, dict) else None
+    return any(
+        isinstance(step, dict)
+        and step.get("type") == "guardrail"
+        and (step.get("data") or {}).get("action") == "blocked"
+        for step in steps or []
+    )

@@ -327,7 +327,13 @@ POLITE = {"flags": 64, "allowed_mentions": {"parse": []}}
         (modal_submit("wallet-set:openai", api_key="k" * 513), ep.KEY_TOO_LONG),
         (modal_submit("wallet-set:myspace", api_key="sk-whatever-123"), ep.EXPIRED_COMPONENT),
         (modal_submit("someone-elses-modal", x="y"), ep.EXPIRED_COMPONENT),
-        (command("wallet", "set", "provider=myspace"), ep.UNKNOWN_PROVIDER),
+        (
+            command("wallet", "set", "provider=myspace"),
+            ep.INVALID_OPTIONS.format(
+                problems="`provider` must be one of: openai, anthropic, google, openrouter, "
+                "elevenlabs"
+            ),
+        ),
     ],
 )
 def test_bad_modal_inputs_get_a_polite_private_message(valid, payload, text):

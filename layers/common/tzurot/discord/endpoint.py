@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from tzurot.discord import character_forms, modals, responses
 from tzurot.discord import interaction as kinds
 from tzurot.discord.autocomplete import ModelChoices, PersonalityChoices, timezone_choices
-from tzurot.discord.definitions import COMMANDS, PROVIDERS, TEXT_PROVIDERS
+from tzurot.discord.definitions import COMMANDS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.option_rules import option_problems
 from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
@@ -46,7 +46,6 @@ EXPIRED_COMPONENT = "That button or form has expired. Please run the command aga
 TRY_AGAIN = "Sorry, I couldn't start that just now. Please try again in a moment."
 NO_KEY_ENTERED = "No key was entered, so nothing changed."
 KEY_TOO_LONG = "That is longer than any API key I know, so nothing changed."
-UNKNOWN_PROVIDER = "Please pick a provider from the list."
 INVALID_OPTIONS = "Sorry, I can't run that, so nothing was done: {problems}."
 FORM_TOO_LONG = "That is longer than the form allows ({limit} characters), so nothing changed."
 NO_SUCH_PERSONALITY = (
@@ -172,10 +171,8 @@ class InteractionEndpoint:
         if problems:
             return responses.message(INVALID_OPTIONS.format(problems="; ".join(problems)))
         if (path.name, path.subcommand) == ("wallet", "set"):
-            provider = path.options.get("provider")
-            if provider not in PROVIDERS:
-                return responses.message(UNKNOWN_PROVIDER)
-            return modals.wallet_key_modal(provider)
+            # The option's choices are the providers: option_problems refused anything else.
+            return modals.wallet_key_modal(path.options["provider"])
         if (path.name, path.subcommand) == ("config", "edit-advanced"):
             return self._advanced_form(interaction, path.options.get("personality"))
         if (path.name, path.subcommand) == ("character", "create"):

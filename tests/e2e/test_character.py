@@ -269,7 +269,7 @@ def cdn(monkeypatch):
 
     app = Starlette(routes=[Route("/attachments/{name}", picture)])
     with serve(app) as url:
-        monkeypatch.setenv("TZUROT_DISCORD_CDN_HOSTS", url.removeprefix("http://"))
+        monkeypatch.setenv("DISCORD_CDN_BASE_URL", url)
         yield url, fetched
 
 

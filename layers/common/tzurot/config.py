@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tzurot.discord import cdn
 from tzurot.errors import TzurotError
 
 
@@ -70,9 +71,9 @@ class Settings:
     user_guide_url: str | None = None
     # /character: how many characters one user may own (bot owners included).
     max_characters_per_user: int = 10
-    # /character avatar fetches the uploaded picture from these hosts only (Discord's CDN;
-    # tests point it at a loopback fake, which may then be plain http).
-    discord_cdn_hosts: frozenset[str] = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+    # Attachments (a /character avatar) are fetched only under these base URLs (Discord's CDN;
+    # tests point DISCORD_CDN_BASE_URL at a loopback fake).
+    discord_cdn_base_urls: tuple[str, ...] = cdn.DEFAULT_BASE_URLS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,8 +120,7 @@ class Settings:
             max_characters_per_user=max(
                 _int(env, "TZUROT_MAX_CHARACTERS_PER_USER", cls.max_characters_per_user), 0
             ),
-            discord_cdn_hosts=_ids(env.get("TZUROT_DISCORD_CDN_HOSTS", ""))
-            or cls.discord_cdn_hosts,
+            discord_cdn_base_urls=cdn.base_urls(env.get("DISCORD_CDN_BASE_URL")),
         )
 
     @property

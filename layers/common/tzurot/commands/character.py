@@ -141,7 +141,7 @@ def avatar(call: AccountCall) -> Reply:
         raise Refusal("Please attach a picture to the command.")
     try:
         check_declared(call.job.options.get("image_size"), call.job.options.get("image_type"))
-        picture = fetch(url, call.ctx.settings.discord_cdn_hosts)
+        picture = fetch(url, call.ctx.settings.discord_cdn_base_urls)
     except AvatarRefused as exc:
         raise Refusal(str(exc)) from None
     file = DiscordFile(picture.filename, picture.data, picture.content_type)

@@ -2,19 +2,17 @@
 with the reply, whose attachment URL becomes the character's avatar.
 
 Discord keeps a slash command's attachment only briefly, so its URL cannot be the avatar. The
-worker fetches it, but only from Discord's CDN hosts (Settings.discord_cdn_hosts: a URL
-elsewhere is refused before any request, so a forged interaction cannot make the worker fetch
-an arbitrary address), over https (plain http only for a loopback test host), without following
-redirects, and stops reading past MAX_BYTES.
+worker fetches it, but only under Discord's CDN base URLs (tzurot.discord.cdn: a URL elsewhere is
+refused before any request), without following redirects, and stops reading past MAX_BYTES.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
+
+from tzurot.discord import cdn
 
 MAX_BYTES = 8 * 1024 * 1024
 TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
@@ -35,29 +33,6 @@ class Picture:
         return f"avatar.{TYPES[self.content_type]}"
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def allowed(url: str, hosts: frozenset[str]) -> bool:
-    """Whether `url` points at one of `hosts` (a host, or host:port) over https (or http for a
-    loopback host, which only tests configure)."""
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        netloc = f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return False
-    if host not in hosts and netloc not in hosts:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))
-
-
 def _content_type(value: str | None) -> str:
     return (value or "").split(";")[0].strip().lower()
 
@@ -70,8 +45,8 @@ def check_declared(size: object, content_type: object) -> None:
         raise AvatarRefused("Please attach a PNG, JPEG, GIF or WebP picture.")
 
 
-def fetch(url: str, hosts: frozenset[str], client: httpx.Client | None = None) -> Picture:
-    if not allowed(url, hosts):
+def fetch(url: str, bases: tuple[str, ...], client: httpx.Client | None = None) -> Picture:
+    if not cdn.allowed(url, bases):
         raise AvatarRefused("Please attach the picture to the command itself.")
     owned = client is None
     client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)

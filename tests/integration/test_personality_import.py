@@ -70,7 +70,7 @@ def expected(item: dict[str, Any]) -> dict[str, Any]:
     month_day = birthday[-5:] if birthday else None
     custom = {k: v for k, v in item.items() if k not in KNOWN}
     custom["shapes_id"] = item["id"]
-    for key in ("personality_history", "ltm_enabled"):
+    for key in ("personality_history",):
         if item.get(key) not in (None, ""):
             custom[key] = item[key]
     voice_keys = [k for k in item if k.startswith("voice_") and k != "voice_transcription_enabled"]
@@ -95,6 +95,9 @@ def expected(item: dict[str, Any]) -> dict[str, Any]:
             "birthday_month": int(month_day[:2]) if month_day else None,
             "birthday_day": int(month_day[3:]) if month_day else None,
             "custom_fields": custom,
+            "ltm_enabled": item.get("ltm_enabled"),
+            "ltm_threshold": _dec(item.get("ltm_threshold")),
+            "ltm_max_retrieved_summaries": item.get("ltm_max_retrieved_summaries"),
             **{column: _text(item.get(field)) for field, column in CHARACTER.items()},
         },
         "prompt": {"name": item["username"], "content": item["jailbreak"]},
@@ -147,6 +150,7 @@ def stored(conn: psycopg.Connection, slug: str) -> dict[str, Any]:
     columns = [
         *("name", "display_name", "slug", "avatar_url", "custom_fields"),
         *("birthday", "birthday_month", "birthday_day"),
+        *("ltm_enabled", "ltm_threshold", "ltm_max_retrieved_summaries"),
         *CHARACTER.values(),
     ]
     return {

@@ -18,7 +18,9 @@ Where each field lands:
   `frequencyPenalty`, `presencePenalty`, `repetitionPenalty`, `minP`, `topA`); `stm_window` →
   max_conversation_history; `ltm_threshold` → memory_score_threshold;
   `ltm_max_retrieved_summaries` → memory_limit. The config (named after the slug) is linked
-  through personality_default_configs. `ltm_enabled` has no column: custom_fields.
+  through personality_default_configs.
+- `ltm_enabled`, `ltm_threshold`, `ltm_max_retrieved_summaries` → the personality's columns of
+  the same names (migration 0009; long-term memory reads them, tzurot.memory).
 - `error_message` → error_message; `birthday` → birthday (full date only) + birthday_month/day.
 - `aliases` → personality_aliases; `voice_*` → voice_configs.
 - `id` → custom_fields `shapes_id`; any other field → custom_fields under its own name.
@@ -76,8 +78,9 @@ CHARACTER_COLUMNS = {
 CUSTOM_FIELD_KEYS = {
     "id": "shapes_id",
     "personality_history": "personality_history",
-    "ltm_enabled": "ltm_enabled",
 }
+# The long-term memory settings: personalities columns of the same names (migration 0009).
+MEMORY_COLUMNS = ("ltm_enabled", "ltm_threshold", "ltm_max_retrieved_summaries")
 VOICE_COLUMNS = {
     "voice_enabled": "enabled",
     "voice_id": "voice_id",
@@ -130,6 +133,8 @@ def personality_columns(export: ShapesExport, system_prompt_id: UUID) -> dict[st
     }
     for source, column in CHARACTER_COLUMNS.items():
         columns[column] = getattr(export, source)
+    for column in MEMORY_COLUMNS:
+        columns[column] = getattr(export, column)
     return columns
 
 

@@ -99,6 +99,16 @@ class LlmConfig:
 
 
 @dataclass(frozen=True)
+class LongTermMemory:
+    """shapes.inc's ltm settings (personalities columns, migration 0009); None: not set, the
+    app's default applies (tzurot.memory.settings)."""
+
+    enabled: bool | None = None
+    threshold: Decimal | None = None
+    max_retrieved: int | None = None
+
+
+@dataclass(frozen=True)
 class Personality:
     id: UUID
     name: str
@@ -120,6 +130,7 @@ class Personality:
     owner_discord_id: str | None = None
     owner_name: str | None = None
     visibility: str = "public"  # or "private": only its owner may use it
+    ltm: LongTermMemory = field(default_factory=LongTermMemory)
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -31,6 +31,7 @@ from tzurot.personalities.model import (
     CharacterSheet,
     ImageConfig,
     LlmConfig,
+    LongTermMemory,
     Personality,
     VoiceConfig,
 )
@@ -50,6 +51,7 @@ SELECT p.id, p.name, p.slug, p.display_name, p.avatar_url,
        p.conversational_goals, p.conversational_examples,
        p.error_message, p.birthday, p.birthday_month, p.birthday_day,
        coalesce(p.custom_fields, '{}'::jsonb) AS custom_fields,
+       p.ltm_enabled, p.ltm_threshold, p.ltm_max_retrieved_summaries,
        ARRAY(SELECT a.alias FROM personality_aliases a WHERE a.personality_id = p.id
              ORDER BY a.position, a.created_at, lower(a.alias)) AS aliases,
        (SELECT jsonb_build_object(
@@ -216,6 +218,9 @@ def _personality(row: dict) -> Personality:
         owner_discord_id=row["owner_discord_id"],
         owner_name=row["owner_name"],
         visibility=row["visibility"],
+        ltm=LongTermMemory(
+            row["ltm_enabled"], row["ltm_threshold"], row["ltm_max_retrieved_summaries"]
+        ),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

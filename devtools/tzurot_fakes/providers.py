@@ -51,6 +51,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tzurot_fakes.embeddings import FakeEmbeddings
 from tzurot_fakes.server import serve
 
 ERROR_KINDS = (
@@ -147,6 +148,7 @@ class FakeProviderAPI:
     name: ClassVar[str]
     prefix: ClassVar[str] = ""
     supported_errors: ClassVar[tuple[str, ...]] = ERROR_KINDS
+    has_embeddings: ClassVar[bool] = False  # OpenAI, OpenRouter, Gemini: tzurot_fakes.embeddings
 
     def __init__(self, valid_keys: Iterable[str] | None = ("test-key",)):
         self.any_key = valid_keys is None
@@ -154,7 +156,9 @@ class FakeProviderAPI:
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply | ScriptedError | RawResponse] = deque()
         self._lock = threading.Lock()
-        self.app = Starlette(routes=self.routes())
+        self.embeddings = FakeEmbeddings(self)
+        extra = self.embeddings.routes() if self.has_embeddings else []
+        self.app = Starlette(routes=self.routes() + extra)
 
     # -- scripting -------------------------------------------------------------------------
 
@@ -191,6 +195,7 @@ class FakeProviderAPI:
         with self._lock:
             self.requests.clear()
             self._script.clear()
+        self.embeddings.reset()
 
     @property
     def last_request(self) -> RecordedRequest:
@@ -204,21 +209,25 @@ class FakeProviderAPI:
     # -- request handling ------------------------------------------------------------------
 
     async def _record(self, request: Request) -> RecordedRequest:
+        recorded = await self.recorded(request)
+        with self._lock:
+            self.requests.append(recorded)
+        return recorded
+
+    async def recorded(self, request: Request) -> RecordedRequest:
+        """The request as a RecordedRequest, not yet recorded anywhere."""
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        recorded = RecordedRequest(
+        return RecordedRequest(
             method=request.method,
             path=request.url.path,
             headers={k.lower(): v for k, v in request.headers.items()},
             query=dict(request.query_params),
             json=body,
         )
-        with self._lock:
-            self.requests.append(recorded)
-        return recorded
 
     async def _answer(self, request: Request, success) -> Response:
         """Record, authenticate, then play the next scripted item (`success(recorded, reply)`)."""
@@ -273,6 +282,7 @@ class FakeOpenAI(FakeProviderAPI):
 
     name = "openai"
     prefix = "/v1"
+    has_embeddings = True
 
     def routes(self) -> list[Route]:
         return [
@@ -674,6 +684,7 @@ class FakeGemini(FakeProviderAPI):
     """POST /v1beta/models/{model}:generateContent and GET /v1beta/models, `x-goog-api-key`."""
 
     name = "google"
+    has_embeddings = True
 
     def routes(self) -> list[Route]:
         return [

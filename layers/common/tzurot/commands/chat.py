@@ -12,6 +12,11 @@ One warm turn is five database round trips and no KMS call:
 5. after the provider answered: the usage row, the two history rows and 'done', as one
    statement (tzurot.db.compose.atomically), so they are written together or not at all.
 
+Long-term memory (tzurot.memory, for personalities with it on) adds at most one: its full-text
+recall rides in step 3, the vector recall after the embedding of the message is one query
+(only when the user's provider has embeddings and the call worked), and the turn's memory and
+the embedding's usage row join step 5.
+
 Then the deferred message is edited into the answer (followups for long ones, each recorded
 once it arrived). If Discord fails at that point the claim is released and SQS delivers the job
 again; the retry finds the committed answer in the history and only sends the parts still
@@ -47,6 +52,9 @@ from tzurot.db.compose import Statement, atomically
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
 from tzurot.logs import get_logger
+from tzurot.memory import store as memory_store
+from tzurot.memory.recall import TurnMemory
+from tzurot.memory.settings import MemoryPolicy
 from tzurot.usage import limits
 from tzurot.usage.ledger import KeySource, UsageRecord, usage_statement
 
@@ -71,12 +79,14 @@ class UserState:
     layers: UserLayers
     history: list[history.HistoryMessage]
     usage_today: dict[str, int]
+    memories: list[memory_store.Memory] | None = None  # full-text recall; None: memory off
 
 
 def state_statement(job: Job, personality: Personality, now: datetime) -> Statement:
     """Step 3 as one statement. A user seen for the first time is created here; the UPDATE keeps
     the username current without rewriting the row when nothing changed."""
     default_history = personality.llm.max_conversation_history if personality.llm else None
+    policy = MemoryPolicy.of(personality)
     # The legacy per-user config, when there is one, also decides the history length; LIMIT
     # cannot refer to the outer row, so this subquery reads the `usr` CTE itself.
     history_limit = """coalesce((SELECT c.max_conversation_history FROM usr
@@ -87,7 +97,8 @@ def state_statement(job: Job, personality: Personality, now: datetime) -> Statem
 SELECT usr.id::text, usr.timezone,
        {user_layers_sql("usr.id")},
        {history.recent_sql(history_limit)},
-       {limits.usage_today_sql("usr.id")}
+       {limits.usage_today_sql("usr.id")},
+       {memory_store.state_sql("usr.id", history_limit)}
 FROM usr"""
     return Statement(
         sql,
@@ -98,6 +109,12 @@ FROM usr"""
             "history_default": default_history if default_history is not None else DEFAULT_HISTORY,
             **history.history_params(conversation_id(job), str(personality.id)),
             **limits.quota_params(now),
+            **memory_store.state_params(
+                on=policy.active,
+                personality_id=str(personality.id),
+                query=str(job.options.get("message", "")),
+                limit=policy.limit,
+            ),
         },
     )
 
@@ -109,13 +126,14 @@ def load_state(conn, job: Job, personality: Personality, now: datetime) -> UserS
         # The user's first two jobs ran at once: the other one inserted the row after this
         # statement's snapshot was taken. It is visible now.
         row = conn.execute(statement.sql, dict(statement.params)).fetchone()
-    user_id, timezone, layers, recent, usage = row
+    user_id, timezone, layers, recent, usage, recalled = row
     return UserState(
         user_id=user_id,
         timezone=timezone,
         layers=UserLayers.from_json(layers),
         history=history.parse(recent),
         usage_today={source: int(tokens) for source, tokens in (usage or {}).items()},
+        memories=None if recalled is None else memory_store.parse(recalled),
     )
 
 
@@ -186,14 +204,27 @@ class ChatTurn(ClaimedJob):
         limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
 
         referenced = self._referenced(message, config.max_referenced_messages)
+        speaker = job.display_name or job.username
+        memory = TurnMemory(
+            ctx, personality, state.memories, provider=config.provider, key_source=self.key_source
+        )
+        recalled = memory.recall(
+            conn,
+            api_key,
+            user_id=state.user_id,
+            channel_id=conversation_id(job),
+            message=message,
+            window=len(state.history),
+        )
         prompt = build_prompt(
             personality,
             state.history,
             message,
             now=now,
             timezone=state.timezone,
-            speaker=job.display_name or job.username,
+            speaker=speaker,
             referenced=referenced,
+            recalled=memory.block(recalled, speaker=speaker, timezone=state.timezone),
         )
         result = self._call(config, api_key, prompt)
 
@@ -216,6 +247,16 @@ class ChatTurn(ClaimedJob):
                 interaction_id=job.interaction_id,
                 question=message,
                 answer=result.text,
+            ),
+            *memory.statements(
+                user_id=state.user_id,
+                interaction_id=job.interaction_id,
+                channel_id=conversation_id(job),
+                speaker=speaker,
+                question=message,
+                answer=result.text,
+                key_source=self.key_source,
+                now=now,
             ),
             idempotency.finish_statement(job.interaction_id, "done"),
         ).execute(conn)

@@ -141,9 +141,12 @@ def build_prompt(
     timezone: str | None,
     speaker: str,
     referenced: list[ReferencedMessage] = (),
+    recalled: str = "",
 ) -> Prompt:
     """System prompt, the replayed history (starting at a user message, as Anthropic requires
-    and every provider accepts), and the new message behind its context block."""
+    and every provider accepts), and the new message behind its context block. `recalled` is
+    the long-term memory block (tzurot.memory.recall), which changes per turn like the context,
+    so it goes before the context block in the last user message."""
     turns = list(history)
     while turns and turns[0].role != "user":
         turns.pop(0)  # a window cut between a question and its answer
@@ -156,5 +159,7 @@ def build_prompt(
         referenced=referenced,
         facts=birthday_facts(personality.birthday, today, personality.label),
     )
+    if recalled:
+        block = f"{recalled}\n{block}"
     messages.append(user_turn(block, message))
     return Prompt(system=system_prompt(personality), messages=messages)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from tzurot.db.compose import Statement
 
-RequestType = Literal["text", "voice", "image"]
+RequestType = Literal["text", "voice", "image", "embedding"]
 KeySource = Literal["user", "guest"]
 
 _INSERT = """INSERT INTO usage_logs

@@ -24,11 +24,14 @@ from tzurot.usage import report
 TABLES = {"generate": GENERATE_HANDLERS, "image": IMAGE_HANDLERS}
 # Fields of a submitted modal that travel as job options (the /wallet set key travels sealed,
 # never as an option).
-# /character avatar's attachment arrives as image_* options the endpoint reads from `resolved`.
+# /character avatar's attachment arrives as image_* options the endpoint reads from `resolved`;
+# a confirmation button's job carries its scope (tzurot.discord.components).
 MODAL_OPTIONS = {
     ("config", "edit-advanced"): {modals.ADVANCED_FIELD},
     ("character", "create"): set(character_forms.FIELDS),
     ("character", "avatar"): {"image_url", "image_size", "image_type"},
+    ("memory", "clear"): {"scope"},
+    ("privacy", "delete"): {"scope"},
 }
 
 

@@ -72,6 +72,15 @@ def test_the_set_covers_every_command_of_the_architecture():
             "avatar": ["character", "image"],
         },
         "help": {},
+        "memory": {
+            "list": ["personality", "page"],
+            "forget": ["memory"],
+            "clear": ["personality"],
+            "off": ["personality"],
+            "on": ["personality"],
+        },
+        "history": {"clear": ["personality"]},
+        "privacy": {"export": [], "delete": []},
     }
 
 
@@ -113,6 +122,9 @@ def test_choices_and_autocomplete_flags():
             ("character", sub, "character")
             for sub in ("edit", "delete", "info", "visibility", "avatar")
         ),
+        *(("memory", sub, "personality") for sub in ("list", "clear", "off", "on")),
+        ("memory", "forget", "memory"),
+        ("history", "clear", "personality"),
     }
     found = set()
     for payload in command_payloads():

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from tzurot.personalities.errors import ExportInvalid, PersonalityNotFound
 from tzurot.personalities.importer import (
     DEFAULT,
+    MEMORY_COLUMNS,
     custom_fields,
     llm_columns,
+    personality_columns,
     voice_columns,
 )
 from tzurot.personalities.model import Birthday
@@ -77,11 +79,12 @@ def test_fields_map_to_their_places():
     assert custom_fields(export) == {
         "shapes_id": "abc",
         "personality_history": "Born at dusk.",
-        "ltm_enabled": False,
         "shape_settings": {"shape_initial_message": "hi"},
         "wack_message": None,
     }
     assert export.user_prompt is None
+    columns = personality_columns(export, system_prompt_id=None)
+    assert [columns[c] for c in MEMORY_COLUMNS] == [False, None, None]  # migration 0009
     assert voice_columns(export) == {
         "enabled": DEFAULT,
         "voice_id": DEFAULT,

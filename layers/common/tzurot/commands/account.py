@@ -75,6 +75,9 @@ class Reply:
     public: bool = False
     # The body already edited the deferred message itself (/character avatar uploads a file).
     delivered: bool = False
+    # Buttons (tzurot.discord.components); () removes any the message had. None: unchanged.
+    components: tuple[dict[str, Any], ...] | None = None
+    files: tuple[Any, ...] = ()  # tzurot.discord.rest.DiscordFile attachments
 
 
 @dataclass(frozen=True)
@@ -169,14 +172,17 @@ def send(discord, job: Job, reply: Reply) -> None:
         payload["content"] = clip(reply.content, MAX_CONTENT)
     if reply.embeds:
         payload["embeds"] = list(reply.embeds)
+    if reply.components is not None:
+        payload["components"] = list(reply.components)
     if not (job.ephemeral or reply.public):
         replies.send_private(discord, job, clip(reply.content, MAX_CONTENT))
         return
     if job.ephemeral:
         # Discord keeps the defer's visibility on an edit; the flag says what the reply is.
         payload["flags"] = replies.EPHEMERAL
+    attachments = {"files": list(reply.files)} if reply.files else {}
     discord.edit_original(
-        job.interaction_token, {**payload, "allowed_mentions": replies.NO_MENTIONS}
+        job.interaction_token, {**payload, "allowed_mentions": replies.NO_MENTIONS}, **attachments
     )
 
 

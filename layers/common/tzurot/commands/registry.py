@@ -32,6 +32,9 @@ GENERATE_HANDLERS: dict[str, str] = {
     "personality": "tzurot.commands.personality_info:handle",
     "character": "tzurot.commands.character:handle",
     "help": "tzurot.commands.help:handle",
+    "memory": "tzurot.commands.memory:handle",
+    "history": "tzurot.commands.history_clear:handle",
+    "privacy": "tzurot.commands.privacy:handle",
 }
 
 IMAGE_HANDLERS: dict[str, str] = {

@@ -1,5 +1,6 @@
 """Autocomplete choices: personality names and aliases, and the model catalog's models for
-`/config set-model` (database, briefly cached), and IANA timezones (no database).
+`/config set-model` (database, briefly cached), the user's own memories for /memory forget
+(database, not cached), and IANA timezones (no database).
 
 Autocomplete fires on every keystroke, so each database lookup is cached per query for a few
 seconds per container: a new personality (or a refreshed catalog) shows up within
@@ -128,6 +129,47 @@ class ModelChoices(CachedChoices):
 
     def __init__(self, lookup: Callable[[str, str | None], Choices] = _query_models, **options):
         super().__init__(lookup, **options)
+
+
+def _query_memories(discord_id: str, typed: str) -> Choices:
+    import psycopg
+
+    from tzurot.db.connection import shared_connection
+    from tzurot.db.errors import DatabaseUnavailable
+    from tzurot.memory.store import choices
+
+    try:
+        return choices(shared_connection(), discord_id, typed.strip()[:100], LIMIT)
+    except (DatabaseUnavailable, psycopg.Error) as exc:
+        raise LookupFailed(type(exc).__name__) from None
+
+
+class MemoryChoices:
+    """/memory forget: the user's own memories containing what they typed. Not cached (each
+    user sees their own, and a forgotten one must disappear); after a failure, no lookups for
+    OUTAGE_SECONDS, as for personalities."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str, str], Choices] = _query_memories,
+        *,
+        outage: float = OUTAGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._lookup = lookup
+        self._outage = outage
+        self._clock = clock
+        self._quiet_until = float("-inf")
+
+    def __call__(self, discord_id: str, typed: str) -> Choices:
+        if self._clock() < self._quiet_until:
+            return []
+        try:
+            return self._lookup(discord_id, typed)
+        except LookupFailed as exc:
+            self._quiet_until = self._clock() + self._outage
+            logger.warning("memory autocomplete failed", extra={"error": str(exc)})
+            return []
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ INTEGRATION_TYPES = (GUILD_INSTALL, USER_INSTALL)
 CONTEXTS = (GUILD, BOT_DM, PRIVATE_CHANNEL)
 
 Queue = Literal["generate", "image"]
-AutocompleteSource = Literal["personality", "timezone", "model"]
+AutocompleteSource = Literal["personality", "timezone", "model", "memory"]
 
 # Provider names as stored in user_api_keys.provider; labels as shown in Discord.
 PROVIDERS: dict[str, str] = {
@@ -157,6 +157,64 @@ def _sub(name: str, description: str, *options: Option) -> Option:
 
 
 _OPTIONAL_PERSONALITY = "personality to change (default: all personalities)"
+_MEMORY_SCOPE = "personality (default: all personalities)"
+
+# Long-term memory, short-term history and the user's data (tzurot.commands.memory,
+# history_clear, privacy); all private.
+MEMORY_COMMANDS = (
+    Command(
+        "memory",
+        "What personalities remember about you (private)",
+        (
+            _sub(
+                "list",
+                "Show what is remembered about you",
+                _personality(False, _MEMORY_SCOPE),
+                Option("page", "page number", type=INTEGER, min_value=1, max_value=10000),
+            ),
+            _sub(
+                "forget",
+                "Forget one memory",
+                Option(
+                    "memory",
+                    "start typing words of the memory",
+                    required=True,
+                    autocomplete="memory",
+                    max_length=20,
+                ),
+            ),
+            _sub(
+                "clear",
+                "Forget everything remembered (asks first)",
+                _personality(False, _MEMORY_SCOPE),
+            ),
+            _sub("off", "Stop remembering and recalling", _personality(False, _MEMORY_SCOPE)),
+            _sub("on", "Remember and recall again", _personality(False, _MEMORY_SCOPE)),
+        ),
+        ephemeral=True,
+    ),
+    Command(
+        "history",
+        "Recent conversation history (private)",
+        (
+            _sub(
+                "clear",
+                "Reset your recent conversation in this channel",
+                _personality(False, _MEMORY_SCOPE),
+            ),
+        ),
+        ephemeral=True,
+    ),
+    Command(
+        "privacy",
+        "Your data (private)",
+        (
+            _sub("export", "Get a file of everything stored about you"),
+            _sub("delete", "Erase everything stored about you (asks first)"),
+        ),
+        ephemeral=True,
+    ),
+)
 
 
 def _character() -> Option:
@@ -320,6 +378,7 @@ COMMANDS: dict[str, Command] = {
         ),
         CHARACTER,
         Command("help", "How to use this app", ephemeral=True),
+        *MEMORY_COMMANDS,
     )
 }
 

@@ -20,9 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from tzurot.discord import character_forms, modals, responses
+from tzurot.discord import character_forms, components, modals, responses
 from tzurot.discord import interaction as kinds
-from tzurot.discord.autocomplete import ModelChoices, PersonalityChoices, timezone_choices
+from tzurot.discord.autocomplete import (
+    MemoryChoices,
+    ModelChoices,
+    PersonalityChoices,
+    timezone_choices,
+)
 from tzurot.discord.definitions import COMMANDS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.option_rules import option_problems
@@ -83,6 +88,7 @@ class InteractionEndpoint:
         personalities: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         models: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
+        memories: Callable[[str, str], list[tuple[str, str]]] | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self._verifier: SignatureVerifier | None = None
@@ -103,6 +109,7 @@ class InteractionEndpoint:
         self._personalities = personalities or PersonalityChoices()
         self._models = models or ModelChoices()
         self._advanced_prefill = advanced_prefill or AdvancedPrefill()
+        self._memories = memories or MemoryChoices()
         self._clock = clock
 
     def handle(self, headers: Mapping[str, str], raw_body: bytes | None) -> HttpResponse:
@@ -136,8 +143,7 @@ class InteractionEndpoint:
             return self._command(interaction)
         if interaction.type == kinds.MODAL_SUBMIT:
             return self._modal_submit(interaction)
-        # MESSAGE_COMPONENT: this app sends no components, so any click is a stale one.
-        return responses.message(EXPIRED_COMPONENT)
+        return self._component(interaction)  # MESSAGE_COMPONENT: a confirmation button
 
     def _autocomplete(self, interaction: Interaction) -> dict[str, Any]:
         path = interaction.command_path()
@@ -160,6 +166,9 @@ class InteractionEndpoint:
             provider = path.options.get("provider")
             scope = provider if provider in TEXT_PROVIDERS else None
             return responses.autocomplete(self._models(query, scope), option.max_length)
+        if option.autocomplete == "memory" and interaction.invoker is not None:
+            choices = self._memories(interaction.invoker.id, query)
+            return responses.autocomplete(choices, option.max_length)
         return responses.autocomplete([])
 
     def _command(self, interaction: Interaction) -> dict[str, Any]:
@@ -239,6 +248,29 @@ class InteractionEndpoint:
             options=options,
         )
 
+    def _component(self, interaction: Interaction) -> dict[str, Any]:
+        """A confirmation button (tzurot.discord.components): answered inline, or one job."""
+        button = components.parse(interaction.data.custom_id if interaction.data else None)
+        user = interaction.invoker
+        assert user is not None  # checked in handle()
+        if button is None:
+            return components.update(EXPIRED_COMPONENT)
+        if button.user_id != user.id:
+            return responses.message(components.NOT_YOURS)
+        if not button.confirm:
+            return components.update(components.CANCELLED)
+        if button.stale(self._clock()):
+            return components.update(components.EXPIRED)
+        command, subcommand = components.ACTIONS[button.action]
+        return self._enqueue(
+            interaction,
+            response=components.deferred_update(),
+            source="component",
+            command=command,
+            subcommand=subcommand,
+            options={"scope": button.scope},
+        )
+
     def _enqueue_wallet_key(
         self, interaction: Interaction, provider: str, key: str
     ) -> dict[str, Any]:
@@ -262,7 +294,9 @@ class InteractionEndpoint:
             sealed_key=sealed,
         )
 
-    def _enqueue(self, interaction: Interaction, **job_fields: Any) -> dict[str, Any]:
+    def _enqueue(
+        self, interaction: Interaction, response: dict[str, Any] | None = None, **job_fields: Any
+    ) -> dict[str, Any]:
         from tzurot.discord.sealing import SealingFailed
         from tzurot.jobs.model import Job
 
@@ -277,7 +311,7 @@ class InteractionEndpoint:
         except TzurotError as exc:
             logger.error("could not enqueue job", extra=_context(interaction, str(exc)))
             return responses.message(TRY_AGAIN)
-        return responses.deferred(ephemeral=job.ephemeral)
+        return response or responses.deferred(ephemeral=job.ephemeral)
 
 
 def _is_known(path: CommandPath) -> bool:

@@ -48,8 +48,9 @@ class Job(BaseModel):
     # Bumped on any incompatible change; a worker rejects versions it does not know.
     version: Literal[2] = JOB_VERSION
     queue: Queue
-    # "command": a slash command; "modal": a submitted modal (options hold its fields).
-    source: Literal["command", "modal"] = "command"
+    # "command": a slash command; "modal": a submitted modal (options hold its fields);
+    # "component": a confirmation button (options hold its scope, tzurot.discord.components).
+    source: Literal["command", "modal", "component"] = "command"
     interaction_id: str
     token_sealed: SealedToken = Field(repr=False)
     application_id: str
@@ -88,7 +89,7 @@ class Job(BaseModel):
         interaction: Interaction,
         *,
         token_sealed: SealedToken,
-        source: Literal["command", "modal"] = "command",
+        source: Literal["command", "modal", "component"] = "command",
         command: str | None = None,
         subcommand: str | None = None,
         options: dict[str, OptionValue] | None = None,

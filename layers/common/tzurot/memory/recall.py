@@ -22,7 +22,7 @@ from tzurot.commands.prompt import zone
 from tzurot.db.compose import Statement
 from tzurot.logs import get_logger
 from tzurot.memory import store
-from tzurot.memory.settings import EmbeddingSettings, MemoryPolicy
+from tzurot.memory.settings import EmbeddingSettings, InvalidEmbeddingSettings, MemoryPolicy
 from tzurot.usage.ledger import UsageRecord, usage_statement
 
 if TYPE_CHECKING:
@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 log = get_logger("tzurot.memory")
 
 MEMORY_MAX_CHARS = 1000  # per recalled memory in the prompt
+
+
+def _embedding_settings() -> EmbeddingSettings | None:
+    """The operator's embedding settings; None (full-text only, logged) when they are wrong."""
+    try:
+        return EmbeddingSettings.from_env()
+    except InvalidEmbeddingSettings as exc:
+        log.error("embedding settings ignored", extra={"error": str(exc)})
+        return None
 
 
 class TurnMemory:
@@ -52,9 +61,12 @@ class TurnMemory:
         self.on = self.policy.active and fulltext is not None
         self.fulltext = fulltext or []
         self.provider = provider
+        self.embedding_settings = _embedding_settings()
         # The operator's guest key pays for no one's memory: guests get full-text recall.
         self.model = (
-            EmbeddingSettings.from_env().model_for(provider) if key_source == "user" else None
+            self.embedding_settings.model_for(provider)
+            if key_source == "user" and self.embedding_settings
+            else None
         )
         self.embedding: Embedding | None = None
 
@@ -89,13 +101,12 @@ class TurnMemory:
         from tzurot.providers.embeddings import get_embedding_client
         from tzurot.providers.errors import ProviderError, UnknownProvider
 
-        if self.model is None:
+        if self.model is None or self.embedding_settings is None:
             return None
-        settings = EmbeddingSettings.from_env()
         try:
             options = self.ctx.provider_options.get(self.provider, {})
             client = get_embedding_client(self.provider, self.ctx.settings, **options)
-            return client.embed(api_key, self.model, text, settings.dimensions)
+            return client.embed(api_key, self.model, text, self.embedding_settings.dimensions)
         except (ProviderError, UnknownProvider) as exc:
             log.warning(
                 "embedding failed; full-text recall only",

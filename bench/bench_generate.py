@@ -1,6 +1,10 @@
 """Benchmark of the generate worker (not a test): per-job overhead and the quota check.
 
-    .venv/bin/python bench/bench_generate.py [--jobs 300] [--rows 1000000]
+    .venv/bin/python bench/bench_generate.py [--jobs 300] [--rows 1000000] [--memory]
+
+With --memory the personality has long-term memory on (tzurot.memory): each job also embeds
+the message (a zero-latency OpenAI /embeddings stand-in, 1536 dimensions), recalls, and writes
+a memory and an embedding usage row; the quota part is skipped.
 
 Worker overhead: the real generate worker (`Worker.handle_batch`, what functions/generate/app.py
 runs) on one-record SQS batches of warm /chat jobs, against a real PostgreSQL and in-process,
@@ -159,9 +163,27 @@ class _CountingCursor:
 
 
 def openai_transport() -> httpx.MockTransport:
+    import base64
+    import random
+    import struct
+
+    rng = random.Random(7)
+
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         assert request.headers["authorization"] == f"Bearer {KEY}"
+        if request.url.path.endswith("/embeddings"):
+            vector = [rng.uniform(-1, 1) for _ in range(body.get("dimensions") or 1536)]
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            return httpx.Response(
+                200,
+                json={
+                    "object": "list",
+                    "data": [{"object": "embedding", "index": 0, "embedding": encoded}],
+                    "model": body["model"],
+                    "usage": {"prompt_tokens": 4, "total_tokens": 4},
+                },
+            )
         return httpx.Response(
             200,
             json={
@@ -225,7 +247,7 @@ def job_event(number: int, token_key) -> dict:
     return sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:bench", "us-east-1")
 
 
-def worker_overhead(url: str, jobs: int) -> dict:
+def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
     import boto3
     from moto import mock_aws
 
@@ -251,6 +273,8 @@ def worker_overhead(url: str, jobs: int) -> dict:
         key_id = kms.create_key()["KeyMetadata"]["KeyId"]
         init_master_key(setup, kms, key_id)
         seed_personalities(setup)
+        if memory:
+            setup.execute("UPDATE personalities SET ltm_enabled = true WHERE slug = 'ada'")
         user_id = setup.execute(
             "INSERT INTO users (discord_id, username) VALUES (%s, 'bench-user') RETURNING id",
             (DISCORD_USER,),
@@ -310,6 +334,7 @@ def worker_overhead(url: str, jobs: int) -> dict:
         done = 71 + jobs
         rows = setup.execute("SELECT count(*) FROM usage_logs").fetchone()[0]
         history = setup.execute("SELECT count(*) FROM conversation_messages").fetchone()[0]
+        memories = setup.execute("SELECT count(*) FROM memories").fetchone()[0]
         ping = []
         for _ in range(200):
             start = time.perf_counter()
@@ -317,7 +342,9 @@ def worker_overhead(url: str, jobs: int) -> dict:
             ping.append(time.perf_counter() - start)
         counted.close()
         direct.close()
-    assert rows == done and history == 2 * rows, (rows, history)
+    per_job = 2 if memory else 1  # + the embedding's usage row
+    assert rows == per_job * done and history == 2 * done, (rows, history)
+    assert memories == (done if memory else 0), memories
     assert discord_calls.count("PATCH") == done
     return {
         "median": statistics.median(r[0] for r in runs),
@@ -466,6 +493,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300, help="warm /chat jobs to time")
     parser.add_argument("--rows", type=int, default=1_000_000, help="usage_logs rows")
+    parser.add_argument("--memory", action="store_true", help="long-term memory on (no quota)")
     args = parser.parse_args()
     import contextlib
     import io
@@ -479,19 +507,23 @@ def main() -> None:
         names.append(name)
         # The worker prints its metric lines (EMF) as in Lambda; keep them off the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
-            w = worker_overhead(url, args.jobs)
-        name, url = fresh_database(admin)
-        names.append(name)
-        q = quota_check(url, args.rows)
+            w = worker_overhead(url, args.jobs, args.memory)
+        q = None
+        if not args.memory:
+            name, url = fresh_database(admin)
+            names.append(name)
+            q = quota_check(url, args.rows)
     finally:
         for name in names:
             drop_database(admin, name)
     ms = 1000
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, jobs={args.jobs}")
+    memory = ", memory on" if args.memory else ""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, jobs={args.jobs}{memory}")
     print(f"worker: median time per warm /chat job     {w['median'] * ms:8.2f} ms")
     print(f"worker: p95 time per warm /chat job        {w['p95'] * ms:8.2f} ms")
     print(f"worker: of which waiting on the database   {w['database'] * ms:8.2f} ms")
-    print(f"worker: database round trips per warm job  {w['round_trips']:8.0f}   (target <= 5)")
+    target = "<= 6: 5 + the vector recall" if args.memory else "<= 5"
+    print(f"worker: database round trips per warm job  {w['round_trips']:8.0f}   (target {target})")
     print(
         f"worker: jobs above that, of {w['counted_jobs']}            {w['round_trips_over']:8d}   "
         f"(max {w['round_trips_max']}: psycopg prepares each statement once, on its 5th use)"
@@ -502,6 +534,8 @@ def main() -> None:
           "(token key + master key)")  # fmt: skip
     print(f"worker: round trips, first (cold) job      {w['cold_round_trips']:8d}")
     print(f"worker: one SELECT 1 round trip            {w['select1'] * ms:8.3f} ms")
+    if q is None:
+        return
     print(f"quota:  usage_logs rows                    {q['rows']:8d}   "
           f"(loaded in {q['load_seconds']:.1f} s)")  # fmt: skip
     print(f"quota:  check_quota median                 {q['check'] * ms:8.3f} ms (target <= 2)")

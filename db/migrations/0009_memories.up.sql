@@ -67,6 +67,10 @@ CREATE TABLE memories (
         OR (embedding IS NOT NULL AND embedding_model IS NOT NULL
             AND dims = vector_dims(embedding)))
 );
+-- pgvector stores vectors out of line (STORAGE external): a 1536-dimension vector (6 KB) would
+-- cost recall a TOAST index lookup and three chunk reads per row. Kept in the row instead, a
+-- recall reads one heap page per memory (docs/benchmarks.md, "Memory").
+ALTER TABLE memories ALTER COLUMN embedding SET STORAGE MAIN;
 -- A redelivered job writes its memory once.
 CREATE UNIQUE INDEX memories_source_interaction_key ON memories (source_interaction_id);
 -- Recall, /memory list and forget: one user's memories with one personality, newest first.

@@ -165,6 +165,20 @@ def run(job: Job, ctx: JobContext, body: Body) -> str:
     return outcome
 
 
+def dispatch(
+    job: Job, ctx: JobContext, subcommands: dict[str, Body], confirmed: Body | None = None
+) -> str:
+    """`run` the body of the job's subcommand; a confirmation button's job (source "component",
+    tzurot.discord.components) runs `confirmed`."""
+    if job.source == "component" and confirmed is not None:
+        return run(job, ctx, confirmed)
+    return run(job, ctx, subcommands.get(job.subcommand or "", _unknown_subcommand))
+
+
+def _unknown_subcommand(call: AccountCall) -> Reply:
+    raise Refusal(f"Sorry, I don't know that `/{call.job.command}` command. Try `/help`.")
+
+
 def send(discord, job: Job, reply: Reply) -> None:
     """Edit the deferred message into `reply` (see Reply for where it is visible)."""
     payload: dict[str, Any] = {}

@@ -9,15 +9,11 @@ memories are not touched (`/memory clear` does that).
 from __future__ import annotations
 
 from tzurot.commands import formatting as fmt
-from tzurot.commands.account import AccountCall, Refusal, Reply, run
+from tzurot.commands.account import AccountCall, Reply, dispatch
 
 
 def handle(job, ctx) -> str:
-    return run(job, ctx, _SUBCOMMANDS.get(job.subcommand or "", _unknown))
-
-
-def _unknown(call: AccountCall) -> Reply:
-    raise Refusal("Sorry, I don't know that `/history` command. Try `/help`.")
+    return dispatch(job, ctx, _SUBCOMMANDS)
 
 
 def _clear(call: AccountCall) -> Reply:

@@ -10,7 +10,7 @@ or all); what is stored stays until cleared.
 from __future__ import annotations
 
 from tzurot.commands import formatting as fmt
-from tzurot.commands.account import AccountCall, Refusal, Reply, run
+from tzurot.commands.account import AccountCall, Refusal, Reply, dispatch
 from tzurot.discord import components
 from tzurot.memory import store
 
@@ -19,13 +19,7 @@ ITEM_CHARS = 160
 
 
 def handle(job, ctx) -> str:
-    if job.source == "component":  # the Delete button under /memory clear
-        return run(job, ctx, _clear_confirmed)
-    return run(job, ctx, _SUBCOMMANDS.get(job.subcommand or "", _unknown))
-
-
-def _unknown(call: AccountCall) -> Reply:
-    raise Refusal("Sorry, I don't know that `/memory` command. Try `/help`.")
+    return dispatch(job, ctx, _SUBCOMMANDS, confirmed=_clear_confirmed)
 
 
 def _scope(call: AccountCall) -> tuple[str | None, str]:

@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 
 from tzurot.commands import formatting as fmt
-from tzurot.commands.account import AccountCall, Refusal, Reply, run
+from tzurot.commands.account import AccountCall, Reply, dispatch
 from tzurot.discord import components
 
 DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024  # Discord's smallest upload limit
@@ -69,13 +69,7 @@ _EXPORT = """SELECT jsonb_build_object(
 
 
 def handle(job, ctx) -> str:
-    if job.source == "component":  # the Erase button under /privacy delete
-        return run(job, ctx, _delete_confirmed)
-    return run(job, ctx, _SUBCOMMANDS.get(job.subcommand or "", _unknown))
-
-
-def _unknown(call: AccountCall) -> Reply:
-    raise Refusal("Sorry, I don't know that `/privacy` command. Try `/help`.")
+    return dispatch(job, ctx, _SUBCOMMANDS, confirmed=_delete_confirmed)
 
 
 def _known(call: AccountCall) -> bool:

@@ -42,45 +42,62 @@ class Embedding:
 
 
 class EmbeddingClient:
-    """Mixed into a provider's chat client (which gives `http`, `headers` and `label`)."""
+    """Mixed into a provider's chat client (which gives `http`, `headers` and `label`); the
+    subclass says where the request goes, what it carries and how to read the answer."""
 
     http: ProviderHTTP
     label: ClassVar[str]
 
     def embed(self, api_key: str, model: str, text: str, dimensions: int | None) -> Embedding:
+        model = model.removeprefix("models/")
+        data = self.http.call(
+            "POST",
+            self.embedding_path(model),
+            api_key=api_key,
+            headers=self.headers(api_key),  # type: ignore[attr-defined]
+            json=self.embedding_body(model, text, dimensions),
+            timeout=EMBEDDING_TIMEOUT,
+        )
+        found = self.read_embedding(data, model, text) if isinstance(data, dict) else None
+        if found is None:
+            raise self.http.fail(ProviderUnavailable(provider=self.label, detail="no embedding"))
+        return found
+
+    def embedding_path(self, model: str) -> str:
         raise NotImplementedError
 
-    def _no_vector(self) -> ProviderUnavailable:
-        return self.http.fail(ProviderUnavailable(provider=self.label, detail="no embedding"))
+    def embedding_body(self, model: str, text: str, dimensions: int | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read_embedding(self, data: dict[str, Any], model: str, text: str) -> Embedding | None:
+        raise NotImplementedError
 
 
 class OpenAICompatibleEmbeddings(EmbeddingClient):
+    def embedding_path(self, model: str) -> str:
+        return "/embeddings"
+
     def embedding_body(self, model: str, text: str, dimensions: int | None) -> dict[str, Any]:
         body: dict[str, Any] = {"model": model, "input": text, "encoding_format": "base64"}
         if dimensions is not None:
             body["dimensions"] = dimensions
         return body
 
-    def embed(self, api_key: str, model: str, text: str, dimensions: int | None) -> Embedding:
-        data = self.http.call(
-            "POST",
-            "/embeddings",
-            api_key=api_key,
-            headers=self.headers(api_key),  # type: ignore[attr-defined]
-            json=self.embedding_body(model, text, dimensions),
-            timeout=EMBEDDING_TIMEOUT,
-        )
-        items = data.get("data") if isinstance(data, dict) else None
+    def read_embedding(self, data: dict[str, Any], model: str, text: str) -> Embedding | None:
+        items = data.get("data")
         first = items[0] if isinstance(items, list) and items else None
         vector = _vector(first.get("embedding") if isinstance(first, dict) else None)
         if vector is None:
-            raise self._no_vector()
+            return None
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         tokens = usage.get("prompt_tokens") or usage.get("total_tokens") or 0
         return Embedding(vector, str(data.get("model") or model), int(tokens))
 
 
 class GeminiEmbeddings(EmbeddingClient):
+    def embedding_path(self, model: str) -> str:
+        return f"/v1/models/{quote(model, safe='')}:batchEmbedContents"
+
     def embedding_body(self, model: str, text: str, dimensions: int | None) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": f"models/{model}",
@@ -91,22 +108,11 @@ class GeminiEmbeddings(EmbeddingClient):
             request["outputDimensionality"] = dimensions
         return {"requests": [request]}
 
-    def embed(self, api_key: str, model: str, text: str, dimensions: int | None) -> Embedding:
-        model = model.removeprefix("models/")
-        data = self.http.call(
-            "POST",
-            f"/v1/models/{quote(model, safe='')}:batchEmbedContents",
-            api_key=api_key,
-            headers=self.headers(api_key),  # type: ignore[attr-defined]
-            json=self.embedding_body(model, text, dimensions),
-            timeout=EMBEDDING_TIMEOUT,
-        )
-        items = data.get("embeddings") if isinstance(data, dict) else None
+    def read_embedding(self, data: dict[str, Any], model: str, text: str) -> Embedding | None:
+        items = data.get("embeddings")
         first = items[0] if isinstance(items, list) and items else None
         vector = _vector(first.get("values") if isinstance(first, dict) else None)
-        if vector is None:
-            raise self._no_vector()
-        return Embedding(vector, model, -(-len(text) // 4))
+        return None if vector is None else Embedding(vector, model, -(-len(text) // 4))
 
 
 def _vector(value: Any) -> list[float] | None:

@@ -4,6 +4,7 @@ enqueue, polite answers for what the app does not know, 400 for what Discord wou
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -19,8 +20,8 @@ from tests.fakes.interactions import (
     signed,
 )
 from tzurot.dev import simulator
+from tzurot.discord import components, prefill
 from tzurot.discord import endpoint as ep
-from tzurot.discord import prefill
 from tzurot.discord.autocomplete import PersonalityChoices, timezone_choices
 from tzurot.discord.prefill import Prefill
 from tzurot.jobs.model import Job
@@ -362,14 +363,70 @@ def test_unknown_commands_and_subcommands_are_polite_not_errors(valid):
     assert not recorder.touched
 
 
-def test_component_clicks_are_answered_as_expired(valid):
+def _click(custom_id: str, who=GUILD) -> dict:
+    return simulator.interaction(3, who, {"custom_id": custom_id, "component_type": 2})
+
+
+def _updated(content: str) -> dict:
+    no_pings = {"allowed_mentions": {"parse": []}}
+    return {"type": 7, "data": {"content": content, "components": [], **no_pings}}
+
+
+def test_unknown_component_clicks_are_answered_as_expired(valid):
     recorder = Recorder()
-    payload = simulator.interaction(3, GUILD, {"custom_id": "old-button", "component_type": 2})
-    status, body = call(recorder, payload)
-    assert (status, valid(body)) == (
-        200,
-        {"type": 4, "data": {"content": ep.EXPIRED_COMPONENT, **POLITE}},
+    status, body = call(recorder, _click("old-button"))
+    assert (status, valid(body)) == (200, _updated(ep.EXPIRED_COMPONENT))
+    assert not recorder.touched
+
+
+def test_confirmation_buttons_cancel_expire_or_become_one_job(valid):
+    now = 1_800_000_000
+    recorder = Recorder()
+    endpoint = recorder.endpoint(clock=lambda: now)
+
+    def click(custom_id: str, who=GUILD) -> dict:
+        headers, body = signed(_click(custom_id, who), at=now)
+        return json.loads(endpoint.handle(headers, body).body)
+
+    def button(confirm: bool, issued: int, user: str = GUILD.user_id) -> str:
+        return components.custom_id(confirm, "memory-clear", "p-1", issued, user)
+
+    assert valid(click(button(False, now))) == _updated(components.CANCELLED)
+    stale = button(True, now - components.CONFIRM_SECONDS - 1)
+    assert valid(click(stale)) == _updated(components.EXPIRED)
+    assert click(button(True, now), who=replace(GUILD, user_id="999999999999999999")) == {
+        "type": 4,
+        "data": {"content": components.NOT_YOURS, **POLITE},
+    }
+    assert not recorder.touched
+
+    payload = _click(button(True, now - 10))
+    headers, body = signed(payload, at=now)
+    assert valid(json.loads(endpoint.handle(headers, body).body)) == {"type": 6}
+    [job] = recorder.jobs
+    assert (job.source, job.command, job.subcommand, job.options, job.ephemeral) == (
+        "component",
+        "memory",
+        "clear",
+        {"scope": "p-1"},
+        True,
     )
+    assert Recorder.opened(job) == payload["token"]
+
+
+def test_memory_autocomplete_asks_for_the_users_own(valid):
+    seen = []
+    recorder = Recorder()
+    endpoint = recorder.endpoint(
+        memories=lambda user, typed: seen.append((user, typed)) or [("2026-03-01 Ada: cat", "7")]
+    )
+    headers, body = signed(autocomplete("memory", "forget", "memory=cat"))
+    answer = json.loads(endpoint.handle(headers, body).body)
+    assert valid(answer) == {
+        "type": 8,
+        "data": {"choices": [{"name": "2026-03-01 Ada: cat", "value": "7"}]},
+    }
+    assert seen == [(GUILD.user_id, "cat")]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg  # noqa: E402
 from bench_generate import admin_url, drop_database, fresh_database  # noqa: E402
+from psycopg.conninfo import make_conninfo  # noqa: E402
 
 MODEL = "text-embedding-3-small"
 WORDS = [
@@ -99,6 +100,8 @@ def main() -> None:
     parser.add_argument("--dims", type=int, default=1536)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--hnsw", action="store_true", help="build the HNSW index after the load")
+    parser.add_argument("--keep", action="store_true", help="keep the database (prints its name)")
+    parser.add_argument("--reuse", metavar="NAME", help="measure a database kept by --keep")
     args = parser.parse_args()
 
     from tzurot.db.compose import atomically
@@ -106,10 +109,13 @@ def main() -> None:
     from tzurot.usage.ledger import UsageRecord, usage_statement
 
     admin = admin_url()
-    name, url = fresh_database(admin)
+    if args.reuse:
+        name, url = args.reuse, make_conninfo(admin, dbname=args.reuse)
+    else:
+        name, url = fresh_database(admin)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            seconds = load(conn, args.users, args.per_user, args.dims)
+            seconds = 0.0 if args.reuse else load(conn, args.users, args.per_user, args.dims)
             rows = conn.execute("SELECT count(*) FROM memories").fetchone()[0]
             size = conn.execute(
                 "SELECT pg_size_pretty(pg_total_relation_size('memories'))"
@@ -234,7 +240,10 @@ def main() -> None:
 
             writes = timed(write, min(args.samples, 200))
     finally:
-        drop_database(admin, name)
+        if args.keep or args.reuse:
+            print(f"database kept: {name} (--reuse {name}; drop it when done)")
+        else:
+            drop_database(admin, name)
 
     ms = 1000
 

@@ -96,10 +96,11 @@ def test_forget_one_chosen_with_autocomplete_of_own_memories(account):
     foreign = account.command("memory", "forget", f"memory={theirs}")
     assert account.reply(foreign) == private("That memory is already gone.")
     assert count(account, "memories WHERE id = %s", theirs) == 1
-    typed = account.command("memory", "forget", "memory=cats")
-    assert account.reply(typed) == private(
-        "Please pick a memory from the list (start typing words it contains)."
-    )
+    for typed in ("cats", "9" * 20):
+        exchange = account.command("memory", "forget", f"memory={typed}")
+        assert account.reply(exchange) == private(
+            "Please pick a memory from the list (start typing words it contains)."
+        )
 
 
 def test_clear_asks_first_and_cancel_keeps_everything(account):

@@ -56,7 +56,7 @@ def _list(call: AccountCall) -> Reply:
 
 def _forget(call: AccountCall) -> Reply:
     chosen = call.option("memory") or ""
-    if not chosen.isdigit():
+    if not (chosen.isdigit() and len(chosen) <= 18):  # memories.id is a bigint
         raise Refusal("Please pick a memory from the list (start typing words it contains).")
     content = store.forget(call.conn, call.user.id, int(chosen))
     if content is None:

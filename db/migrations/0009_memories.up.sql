@@ -85,6 +85,7 @@ CREATE INDEX memories_embedding_768_idx ON memories
 
 -- A user's own switch: memory off for one personality, or (personality_id NULL) for all.
 CREATE TABLE memory_settings (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     personality_id uuid REFERENCES personalities (id) ON DELETE CASCADE,
     enabled boolean NOT NULL,

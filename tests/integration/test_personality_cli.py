@@ -107,7 +107,8 @@ def test_import_list_show_alias_delete(db_url, capsys, files):
         "  voice: on, voice-lilith (eleven_flash_v2_5), stability 0.40, similarity 0.75, "
         "style 0.00, frequency 0.00",
         "  image: none",
-        "  custom fields: keywords, ltm_enabled, shapes_id",
+        "  long-term memory: on, similarity >= 0.35, up to 5 recalled",
+        "  custom fields: keywords, shapes_id",
     ]
 
     assert run(capsys, "alias", "add", "lilith", "Queenie") == (

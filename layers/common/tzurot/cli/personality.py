@@ -163,6 +163,7 @@ def describe(p: Personality) -> list[str]:
         i = p.image
         state = "on" if i.enabled else "off"
         lines.append(f"  image: {state}, {i.provider} {i.model}, {i.default_size}")
+    add("long-term memory", _memory(p))
     add("custom fields", ", ".join(sorted(p.custom_fields)))
     return lines
 
@@ -170,6 +171,15 @@ def describe(p: Personality) -> list[str]:
 def _history(p: Personality) -> str | None:
     value = p.custom_fields.get("personality_history")
     return value if isinstance(value, str) else None
+
+
+def _memory(p) -> str:
+    """The ltm settings in effect (tzurot.memory.settings): on/off, threshold, limit."""
+    from tzurot.memory.settings import MemoryPolicy
+
+    policy = MemoryPolicy.of(p)
+    state = "on" if policy.enabled else "off"
+    return f"{state}, similarity >= {policy.threshold:g}, up to {policy.limit} recalled"
 
 
 def _excerpt(text: str | None, limit: int = 60) -> str | None:

@@ -222,6 +222,7 @@ def test_privacy_export_is_a_file_of_everything_with_key_hints_only(account):
     ]
     assert [m["role"] for m in data["conversation_messages"]] == ["user", "assistant"]
     assert sorted(u["request_type"] for u in data["usage"]) == ["embedding", "text"]
+    assert data["characters"] == []
     assert data["memory_settings"] == [
         {
             "personality": "gemma",

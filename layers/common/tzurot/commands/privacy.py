@@ -1,11 +1,12 @@
 """/privacy export | delete: everything stored about the user, as a file or erased.
 
 `export` sends one JSON file (one query): the user row, their API keys as hints only (provider,
-last four characters, state; never the encrypted key), settings, overrides, memory switches,
-memories (text, date, embedding model; not the vectors), the conversation messages they wrote
-and the answers to them, and their usage. `delete` asks first (Delete / Cancel buttons,
-tzurot.discord.components); on Delete their conversation rows are removed and then the user row,
-which cascades to everything else. Neither creates a user row for someone never seen.
+last four characters, state; never the encrypted key), settings, overrides, the characters they
+made (/character), memory switches, memories (text, date, embedding model; not the vectors),
+the conversation messages they wrote and the answers to them, and their usage. `delete` asks
+first (Delete / Cancel buttons, tzurot.discord.components); on Delete their conversation rows are
+removed and then the user row, which cascades to everything else (their characters too, with
+everyone's history and memories with them). Neither creates a user row for someone never seen.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ _EXPORT = """SELECT jsonb_build_object(
                             WHERE x.user_id = u.id),
     'own_llm_configs', (SELECT coalesce(jsonb_agg(to_jsonb(c) - 'owner_id'), '[]')
                         FROM llm_configs c WHERE c.owner_id = u.id),
+    'characters', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'name', c.name, 'slug', c.slug, 'visibility', c.visibility,
+                       'created_at', c.created_at) ORDER BY c.created_at), '[]')
+                   FROM personalities c WHERE c.owner_id = u.id),
     'memory_settings', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                             'personality', p.slug, 'enabled', s.enabled,
                             'updated_at', s.updated_at)), '[]')
@@ -109,8 +114,9 @@ def _delete(call: AccountCall) -> Reply:
         return Reply("Nothing is stored about you.")
     issued = int(call.ctx.now().timestamp())
     return Reply(
-        "Erase everything stored about you: API keys, settings, memories, your conversation "
-        "history and usage records? This cannot be undone. "
+        "Erase everything stored about you: API keys, settings, memories, the characters you "
+        "made (with everyone's conversations with them), your conversation history and usage "
+        "records? This cannot be undone. "
         f"(The button works for {components.CONFIRM_SECONDS // 60} minutes.)",
         components=tuple(
             components.confirmation_row(

@@ -73,12 +73,14 @@ def export_personality(p: Personality) -> dict[str, Any]:
         for source, key in ADVANCED_PARAMETERS.items():
             if key in advanced:
                 data[source] = advanced.pop(key)
+    ltm = p.ltm  # the personality's own ltm columns (0009) first, then the config's
     for source, value in (
         ("engine_temperature", llm.temperature),
         ("engine_top_p", llm.top_p),
         ("stm_window", llm.max_conversation_history),
-        ("ltm_threshold", llm.memory_score_threshold),
-        ("ltm_max_retrieved_summaries", llm.memory_limit),
+        ("ltm_enabled", ltm.enabled),
+        ("ltm_threshold", _first(ltm.threshold, llm.memory_score_threshold)),
+        ("ltm_max_retrieved_summaries", _first(ltm.max_retrieved, llm.memory_limit)),
     ):
         if value is not None:
             data[source] = _plain(value)
@@ -95,6 +97,10 @@ def export_personality(p: Personality) -> dict[str, Any]:
     for key, value in custom.items():
         data.setdefault(key, value)  # unknown fields ride along, as the import kept them
     return data
+
+
+def _first(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
 
 
 def _extension(p: Personality, advanced: dict[str, Any]) -> dict[str, Any]:

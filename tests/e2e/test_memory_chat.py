@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.embeddings import bag_of_words
 from tests.fakes.interactions import GUILD
+from tzurot_fakes.embeddings import bag_of_words
 
 OTHER_CHANNEL = replace(GUILD, channel_id="200000000000000099")
 OTHER_USER = replace(GUILD, user_id="100000000000000077", username="someone-else")

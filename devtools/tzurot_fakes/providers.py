@@ -24,7 +24,9 @@ One Starlette app per provider: `FakeOpenAI`, `FakeAnthropic`, `FakeGemini`, `Fa
 Image requests (OpenAI POST /v1/images/generations, OpenRouter chat completions with
 `modalities: ["image", ...]`, Gemini generateContent with IMAGE in responseModalities) answer
 with `FAKE_PNG`, a small real PNG, in each API's own shape; `queue_reply(image=b"...",
-image_mime="image/jpeg")` scripts other bytes.
+image_mime="image/jpeg")` scripts other bytes. ElevenLabs text-to-speech answers with
+`FAKE_MP3` (tzurot.dev.audio: real MPEG frames of silence) and a `character-cost` header;
+`queue_reply(audio=b"...")` scripts other bytes.
 
 `fake.reset()` clears both between tests that share one server. Run with
 `with fake.serve() as base_url:`; `base_url` is what the matching *_BASE_URL variable
@@ -51,6 +53,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tzurot.dev.audio import FAKE_MP3
 from tzurot_fakes.embeddings import FakeEmbeddings
 from tzurot_fakes.server import serve
 
@@ -115,6 +118,7 @@ class Reply:
     delay: float = 0.0
     image: bytes | None = None  # image requests: these bytes instead of FAKE_PNG
     image_mime: str = "image/png"
+    audio: bytes | None = None  # text-to-speech: these bytes instead of the fake's MP3
 
     @property
     def image_b64(self) -> str:
@@ -858,7 +862,7 @@ class FakeElevenLabs(FakeProviderAPI):
 
     name = "elevenlabs"
     supported_errors = tuple(k for k in ERROR_KINDS if k != "blocked")
-    AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00fake-mpeg-audio"
+    AUDIO = FAKE_MP3  # real MPEG-1 Layer III frames (silence); `queue_reply(audio=...)` others
 
     def __init__(self, valid_keys: Iterable[str] | None = ("test-key",)):
         self.permissions: dict[str, frozenset[str]] = {
@@ -901,7 +905,9 @@ class FakeElevenLabs(FakeProviderAPI):
         body = recorded.json
         if not isinstance(body, dict) or not isinstance(body.get("text"), str):
             return self.error("bad_request", None, None, recorded)
-        return Response(self.AUDIO, media_type="audio/mpeg")
+        headers = {"character-cost": str(len(body["text"])), "request-id": "fake-request-0001"}
+        audio = self.AUDIO if reply.audio is None else reply.audio
+        return Response(audio, media_type="audio/mpeg", headers=headers)
 
     def model_list(self, recorded: RecordedRequest, reply: Reply) -> Response:
         # The example ModelResponseModel of ElevenLabs' OpenAPI file.

@@ -204,6 +204,43 @@ class ProviderHTTP:
 
         `expected` lists error statuses that are the answer the caller is after (a probe's
         deliberate 422): their body is returned (None when not JSON), nothing is logged."""
+        response = self.send(
+            method,
+            path,
+            api_key=api_key,
+            headers=headers,
+            json=json,
+            params=params,
+            timeout=timeout,
+            expected=expected,
+        )
+        body = _json(response)
+        if response.status_code in expected:
+            return None if body is _NOT_JSON else body
+        if body is _NOT_JSON:
+            raise self.fail(
+                ProviderUnavailable(
+                    provider=self.label,
+                    status=response.status_code,
+                    detail="sent a response that is not JSON",
+                )
+            )
+        return body
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_key: str,
+        headers: Mapping[str, str],
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        expected: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """Send one request; return the response when it is a 2xx (or in `expected`), raise
+        ProviderError else. For answers that are not JSON (audio); `call` reads JSON."""
         try:
             response = self.client.request(
                 method,
@@ -221,19 +258,9 @@ class ProviderHTTP:
             raise self.fail(
                 ProviderUnavailable(provider=self.label, detail="could not be reached")
             ) from None
+        if response.is_success or response.status_code in expected:
+            return response
         body = _json(response)
-        if response.status_code in expected:
-            return None if body is _NOT_JSON else body
-        if response.is_success:
-            if body is _NOT_JSON:
-                raise self.fail(
-                    ProviderUnavailable(
-                        provider=self.label,
-                        status=response.status_code,
-                        detail="sent a response that is not JSON",
-                    )
-                )
-            return body
         raise self.error(
             response.status_code,
             None if body is _NOT_JSON else body,

@@ -43,7 +43,11 @@ def test_personality_info_card(account):
                     {"name": "Name", "value": "Lilith (`lilith`)", "inline": True},
                     {"name": "Aliases", "value": "lil, Lily", "inline": True},
                     {"name": "Birthday", "value": "24 December", "inline": True},
-                    {"name": "Voice", "value": "on", "inline": True},
+                    {
+                        "name": "Voice",
+                        "value": "on; add an ElevenLabs key with `/wallet set` to hear replies",
+                        "inline": True,
+                    },
                     {"name": "Images", "value": "off", "inline": True},
                     {
                         "name": "Model",
@@ -102,8 +106,8 @@ def test_help_lists_every_command_and_links_the_guide(account, monkeypatch):
         "`/chat`: Talk to a personality",
         "`/imagine`: Create an image from a prompt",
         "`/wallet set|list|remove|test`: Manage your own provider API keys (private)",
-        "`/config show|set-model|set-param|edit-advanced|reset`: Your own model and parameter "
-        "overrides (private)",
+        "`/config show|set-model|set-param|edit-advanced|reset|voice`: Your own model, "
+        "parameter and voice settings (private)",
         "`/timezone set|get`: Your timezone, used for dates and times in replies (private)",
         "`/usage`: Your token usage (private)",
         "`/personality info`: About the personalities",

@@ -93,6 +93,7 @@ def test_usage_this_week_is_shown_from_the_users_timezone(usage):
             "ElevenLabs · voice  ▏                        40",
         )
         + "\nTotal: 6,474 tokens (5,140 in, 1,334 out) in 4 requests.\n"
+        + "Voice: 40 characters in 1 request.\n"
         + TODAY
     )
 
@@ -125,6 +126,7 @@ def test_admin_usage_for_an_owner(usage):
         "**Usage of all users this week**\n"
         "Since Mon 16 Nov 2026, 00:00 (UTC)\n"
         "Total: 7,251 tokens (5,840 in, 1,411 out) in 5 requests by 2 users.\n"
+        "Voice: 40 characters in 1 request.\n"
         + chart(
             "Anthropic · text    ████████████████████  5,000",
             "OpenAI · text       ████████▉             2,211",

@@ -57,6 +57,7 @@ def test_the_set_covers_every_command_of_the_architecture():
             "set-param": ["name", "value", "personality"],
             "edit-advanced": ["personality"],
             "reset": ["personality"],
+            "voice": ["state", "personality"],
         },
         "timezone": {"set": ["zone"], "get": []},
         "usage": {"": ["period"]},
@@ -110,6 +111,7 @@ def test_choices_and_autocomplete_flags():
         "max_tokens",
     ]
     assert _options("config", "set-param")["value"]["type"] == 10  # NUMBER
+    assert _choices(_options("config", "voice")["state"]) == ["on", "off"]
     autocompleted = {
         ("chat", None, "personality"),
         ("imagine", None, "personality"),
@@ -117,7 +119,7 @@ def test_choices_and_autocomplete_flags():
         ("timezone", "set", "zone"),
         ("config", "set-model", "model"),  # from the model catalog
         *(("config", sub, "personality") for sub in ("show", "set-model", "set-param")),
-        *(("config", sub, "personality") for sub in ("edit-advanced", "reset")),
+        *(("config", sub, "personality") for sub in ("edit-advanced", "reset", "voice")),
         *(
             ("character", sub, "character")
             for sub in ("edit", "delete", "info", "visibility", "avatar")

@@ -60,6 +60,10 @@ class Settings:
     guest_daily_token_limit: int = 20_000
     # /imagine: images per user in any rolling hour (counted from usage_logs); 0 disables it.
     image_hourly_limit: int = 10
+    # Voice: characters of a reply spoken at most (0 turns voice off), and per user per UTC day
+    # (0 disables the daily limit).
+    voice_max_chars: int = 1000
+    voice_daily_char_limit: int = 20_000
     # Guest mode: only when the operator configures all three.
     guest_provider: str | None = None
     guest_model: str | None = None
@@ -112,6 +116,10 @@ class Settings:
                 env, "TZUROT_GUEST_DAILY_TOKEN_LIMIT", cls.guest_daily_token_limit
             ),
             image_hourly_limit=_int(env, "TZUROT_IMAGE_HOURLY_LIMIT", cls.image_hourly_limit),
+            voice_max_chars=_int(env, "TZUROT_VOICE_MAX_CHARS", cls.voice_max_chars),
+            voice_daily_char_limit=_int(
+                env, "TZUROT_VOICE_DAILY_CHAR_LIMIT", cls.voice_daily_char_limit
+            ),
             guest_provider=opt("TZUROT_GUEST_PROVIDER"),
             guest_model=opt("TZUROT_GUEST_MODEL"),
             guest_api_key=opt("TZUROT_GUEST_API_KEY"),

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from tzurot.commands import formatting as fmt
 from tzurot.commands.account import AccountCall, Refusal, Reply, run
-from tzurot.commands.usage import cost_line, heading, kinds_chart, requested_window, totals
+from tzurot.commands.usage import (
+    cost_line,
+    heading,
+    kinds_chart,
+    requested_window,
+    totals,
+    voice_line,
+)
 from tzurot.logs import get_logger
 
 log = get_logger("tzurot.admin")
@@ -39,6 +46,7 @@ def usage(call: AccountCall) -> Reply:
         return Reply("\n".join(lines))
     lines.append(f"Total: {totals(report.total)} by {fmt.plural(report.users, 'user')}.")
     lines.extend(cost_line(call, span))
+    lines.extend(voice_line(report.voice))
     lines.append(kinds_chart(report.by_kind))
     lines.append("**Top users**")
     lines.extend(

@@ -18,10 +18,11 @@ recall rides in step 3, the vector recall after the embedding of the message is 
 the embedding's usage row join step 5.
 
 Then the deferred message is edited into the answer (followups for long ones, each recorded
-once it arrived). If Discord fails at that point the claim is released and SQS delivers the job
-again; the retry finds the committed answer in the history and only sends the parts still
-missing (no second provider call, usage row or history row, no part shown twice). Failures
-become replies (tzurot.commands.errors); a retryable one is retried through SQS and, on the last
+once it arrived), and, when the personality has a voice, spoken (tzurot.commands.voice). If
+Discord fails at that point the claim is released and SQS delivers the job again; the retry
+finds the committed answer in the history and only sends the parts still missing (no second
+provider call, usage row or history row, no part shown twice). Failures become replies
+(tzurot.commands.errors); a retryable one is retried through SQS and, on the last
 receive, still answered, so no request ends in silence.
 """
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tzurot.commands import errors, history, replies
+from tzurot.commands import errors, history, replies, voice
 from tzurot.commands.account import USER_CTES
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
@@ -188,6 +189,7 @@ class ChatTurn(ClaimedJob):
                     already_sent=claim.replies_sent,
                     progress=self._record_replies,
                 )
+                voice.speak(self, answer, retry=True)
                 idempotency.finish(conn, job.interaction_id, "done")
                 return "ok"
 
@@ -263,6 +265,7 @@ class ChatTurn(ClaimedJob):
         replies.send_answer(
             ctx.discord, job, personality, result.text, progress=self._record_replies
         )
+        voice.speak(self, result.text, retry=claim.is_retry)
         log.info(
             "answered",
             extra={
@@ -383,7 +386,7 @@ class ChatTurn(ClaimedJob):
                 exc, reference=self.reference, personality=self.personality, provider=provider
             )
             if isinstance(exc, InvalidKey | QuotaExhausted):
-                self._tell_owner_of_key(exc, provider)
+                self.tell_owner_of_key(exc, provider)
         # A traceback only for what nobody expected (a bug); the rest is a known outcome.
         (log.exception if reply.category == "internal" else log.warning)(
             "chat failed",
@@ -397,7 +400,7 @@ class ChatTurn(ClaimedJob):
         best_effort(lambda: idempotency.finish(ctx.conn(), job.interaction_id, "failed"))
         return "user_error" if reply.category in _USER_CATEGORIES else "failed"
 
-    def _tell_owner_of_key(self, exc: Exception, provider: str | None) -> None:
+    def tell_owner_of_key(self, exc: Exception, provider: str | None) -> None:
         """Invalid key: switch it off. Both kinds: a DM (bot token) besides the reply."""
         from tzurot.crypto.key_store import deactivate
         from tzurot.providers.errors import InvalidKey

@@ -1,8 +1,9 @@
 """/personality info name: a personality's profile card.
 
-Display name, name, aliases, birthday, whether voice and images are on, and the model of its
-default LLM config. The card is public, like the command's deferred message (a profile is not
-private); an unknown name gets a private reply with the closest names.
+Display name, name, aliases, birthday, whether its replies will be spoken for the user asking
+(tzurot.commands.voice_preference: a voice, their setting, their ElevenLabs key), whether images
+are on, and the model of its default LLM config. The card is public, like the command's deferred
+message (a profile is not private); an unknown name gets a private reply with the closest names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from tzurot.commands import formatting as fmt
 from tzurot.commands.account import AccountCall, Refusal, Reply, run
 from tzurot.commands.birthday import birthday_text
 from tzurot.commands.errors import provider_name
+from tzurot.commands.voice_preference import describe, has_voice, load_state
 
 if TYPE_CHECKING:
     from tzurot.personalities.model import Personality
@@ -28,16 +30,20 @@ def info(call: AccountCall) -> Reply:
     name = call.option("name")
     if name is None:
         raise Refusal("Please name a personality: `/personality info name:…`.")
-    return Reply(embeds=(profile_embed(call.personality(name)),), public=True)
+    personality = call.personality(name)
+    state = load_state(call.conn, call.job.user_id, personality, call.ctx.now())
+    return Reply(embeds=(profile_embed(personality, describe(personality, state)),), public=True)
 
 
-def profile_embed(personality: Personality) -> dict:
+def profile_embed(personality: Personality, voice: str | None = None) -> dict:
+    """The card; `voice` says whether replies are spoken for the user asking (default: whether
+    the personality has a voice at all)."""
     aliases = ", ".join(personality.aliases) if personality.aliases else "none"
     fields = [
         ("Name", f"{personality.name} ({fmt.inline_code(personality.slug)})", True),
         ("Aliases", fmt.clip(aliases, MAX_FIELD), True),
         ("Birthday", birthday_text(personality.birthday), True),
-        ("Voice", "on" if personality.voice_enabled else "off", True),
+        ("Voice", voice or ("on" if has_voice(personality) else "off"), True),
         ("Images", "on" if personality.image_enabled else "off", True),
         ("Model", model_text(personality), False),
     ]

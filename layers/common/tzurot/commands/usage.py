@@ -36,7 +36,8 @@ def heading(title: str, span: Window, zone: str) -> str:
 
 
 def kinds_chart(by_kind: list[tuple[str, str, UsageRow]]) -> str:
-    """The bar chart of tokens per provider and request type, in a code block."""
+    """The bar chart of tokens per provider and request type, in a code block (voice: its
+    characters, which count as tokens one for one; see tzurot.commands.voice)."""
     rows = [(f"{provider_name(p)} · {kind}", row.tokens_total) for p, kind, row in by_kind]
     return fmt.code_block(fmt.bar_chart(rows))
 
@@ -46,6 +47,15 @@ def totals(row: UsageRow) -> str:
         f"{fmt.plural(row.tokens_total, 'token')} ({fmt.tokens(row.tokens_in)} in, "
         f"{fmt.tokens(row.tokens_out)} out) in {fmt.plural(row.requests, 'request')}"
     )
+
+
+def voice_line(row: UsageRow) -> list[str]:
+    """ "Voice: N characters in M requests." when anything was spoken."""
+    if not row.requests:
+        return []
+    return [
+        f"Voice: {fmt.plural(row.tokens_in, 'character')} in {fmt.plural(row.requests, 'request')}."
+    ]
 
 
 def show_usage(call: AccountCall) -> Reply:
@@ -59,6 +69,7 @@ def show_usage(call: AccountCall) -> Reply:
         lines.append(kinds_chart(report.by_kind))
         lines.append(f"Total: {totals(report.total)}.")
         lines.extend(cost_line(call, span, user.id))
+        lines.extend(voice_line(report.voice))
     else:
         lines.append("No tokens used in this period.")
     lines.extend(daily_limits(call, span.end))
@@ -88,4 +99,24 @@ def daily_limits(call: AccountCall, now: datetime) -> list[str]:
                 f"Today: {fmt.tokens(used.get(source, 0))} of {fmt.plural(limit, 'token')} "
                 f"{label}; the limit resets {resets}."
             )
+    lines.extend(voice_limit(call, now, resets))
     return lines
+
+
+def voice_limit(call: AccountCall, now: datetime, resets: str) -> list[str]:
+    """Today's spoken characters against the daily voice limit, once anything was spoken."""
+    from tzurot.usage import voice_quota
+
+    limit = call.ctx.settings.voice_daily_char_limit
+    if not limit:
+        return []
+    (spoken,) = call.conn.execute(
+        "SELECT " + voice_quota.chars_today_sql("%(voice_user_id)s"),
+        {"voice_user_id": call.user.id, **voice_quota.day_params(now)},
+    ).fetchone()
+    if not spoken:
+        return []
+    return [
+        f"Today: {fmt.tokens(spoken)} of {fmt.plural(limit, 'character')} of speech; the limit "
+        f"resets {resets}."
+    ]

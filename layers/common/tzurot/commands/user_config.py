@@ -1,4 +1,5 @@
-"""/config show|set-model|set-param|edit-advanced|reset [personality]: a user's own LLM settings.
+"""/config show|set-model|set-param|edit-advanced|reset [personality]: a user's own LLM settings;
+/config voice on|off [personality] (spoken replies) lives in tzurot.commands.voice_preference.
 
 Settings live in `user_config_overrides`: one row per user for one personality, or with no
 personality as the user's default for all of them. NULL columns inherit from the layer below
@@ -35,6 +36,7 @@ from tzurot.commands.config_resolution import (
 )
 from tzurot.commands.config_resolution import check as check_config
 from tzurot.commands.errors import provider_name
+from tzurot.commands.voice_preference import set_voice
 from tzurot.discord.definitions import PARAMETERS, TEXT_PROVIDERS
 from tzurot.discord.modals import ADVANCED_FIELD
 from tzurot.personalities.model import Personality
@@ -414,4 +416,5 @@ _SUBCOMMANDS = {
     "set-param": set_param,
     "edit-advanced": edit_advanced,
     "reset": reset,
+    "voice": set_voice,
 }

@@ -41,6 +41,7 @@ PROVIDERS: dict[str, str] = {
 TEXT_PROVIDERS = ("openai", "anthropic", "google", "openrouter")
 IMAGE_SIZES = ("1024x1024", "1792x1024", "1024x1792")
 PERIODS = ("day", "week", "month")
+VOICE_STATES = ("on", "off")
 PARAMETERS: dict[str, str] = {
     "temperature": "temperature (0 to 2)",
     "top_p": "top_p (0 to 1)",
@@ -294,7 +295,7 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "config",
-            "Your own model and parameter overrides (private)",
+            "Your own model, parameter and voice settings (private)",
             (
                 _sub(
                     "show",
@@ -330,6 +331,12 @@ COMMANDS: dict[str, Command] = {
                     "reset",
                     "Remove your overrides",
                     _personality(False, "personality to reset (default: your defaults)"),
+                ),
+                _sub(
+                    "voice",
+                    "Hear replies spoken (needs your ElevenLabs key) or not",
+                    Option("state", "on or off", required=True, choices=_choices(VOICE_STATES)),
+                    _personality(False, _OPTIONAL_PERSONALITY),
                 ),
             ),
             ephemeral=True,

@@ -189,31 +189,14 @@ class ProviderHTTP:
         return self._client or shared_client()
 
     def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        api_key: str,
-        headers: Mapping[str, str],
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        timeout: httpx.Timeout | float | None = None,
-        expected: tuple[int, ...] = (),
+        self, method: str, path: str, *, expected: tuple[int, ...] = (), **request: Any
     ) -> Any:
-        """Send one request; return the parsed JSON body of a 2xx, raise ProviderError else.
+        """Send one request (`request`: as for `send`); return the parsed JSON body of a 2xx,
+        raise ProviderError else.
 
         `expected` lists error statuses that are the answer the caller is after (a probe's
         deliberate 422): their body is returned (None when not JSON), nothing is logged."""
-        response = self.send(
-            method,
-            path,
-            api_key=api_key,
-            headers=headers,
-            json=json,
-            params=params,
-            timeout=timeout,
-            expected=expected,
-        )
+        response = self.send(method, path, expected=expected, **request)
         body = _json(response)
         if response.status_code in expected:
             return None if body is _NOT_JSON else body

@@ -54,6 +54,11 @@ def get_image_provider(name: str, settings: Settings, **options: Any) -> ImagePr
     return _build(_IMAGE, name, settings, **options)
 
 
+def get_voice_provider(name: str, settings: Settings, **options: Any) -> Any:
+    """The text-to-speech client for `name` (elevenlabs: `ElevenLabsClient.speak`)."""
+    return _build(_VOICE, name, settings, **options)
+
+
 def get_key_validator(name: str, settings: Settings, **options: Any) -> KeyValidator:
     """A client that can dry-run a key of any provider users may store, ElevenLabs included."""
     return _build({**_TEXT, **_VOICE}, name, settings, **options)

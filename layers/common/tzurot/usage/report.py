@@ -50,13 +50,28 @@ class UsageRow:
     requests: int
 
 
+def token_total(by_kind: list[tuple[str, str, UsageRow]]) -> UsageRow:
+    """Every row's tokens. A voice row's characters count as tokens one for one (tokens_in),
+    as an image counts as 1000 output tokens (tzurot.commands.voice, .imagine)."""
+    return _sum("total", [row for *_, row in by_kind])
+
+
+def voice_total(by_kind: list[tuple[str, str, UsageRow]]) -> UsageRow:
+    """Characters spoken (tokens_in of the voice rows) and voice requests, shown besides."""
+    return _sum("voice", [row for _, kind, row in by_kind if kind == "voice"])
+
+
 @dataclass(frozen=True)
 class UserUsage:
     by_kind: list[tuple[str, str, UsageRow]]  # (provider, request_type, row), most tokens first
 
     @property
     def total(self) -> UsageRow:
-        return _sum("total", [row for *_, row in self.by_kind])
+        return token_total(self.by_kind)
+
+    @property
+    def voice(self) -> UsageRow:
+        return voice_total(self.by_kind)
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,11 @@ class GlobalUsage:
 
     @property
     def total(self) -> UsageRow:
-        return _sum("total", [row for *_, row in self.by_kind])
+        return token_total(self.by_kind)
+
+    @property
+    def voice(self) -> UsageRow:
+        return voice_total(self.by_kind)
 
 
 def _sum(label: str, rows: list[UsageRow]) -> UsageRow:

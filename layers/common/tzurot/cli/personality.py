@@ -1,5 +1,6 @@
 """`tzurot personality import|list|show|alias add|alias remove|delete`; `edit`, `image` and
-`export` live in tzurot.cli.personality_edit."""
+`export` live in tzurot.cli.personality_edit, `voice set|show|disable` in
+tzurot.cli.personality_voice."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 
 import psycopg
 
+from tzurot.cli.personality_voice import register_voice
 from tzurot.db.connection import connect
 from tzurot.db.errors import DatabaseError, DatabaseUnavailable
 from tzurot.personalities import repository
@@ -52,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from tzurot.cli import personality_edit
 
     personality_edit.register(verbs)
+    register_voice(verbs, _database)
 
 
 @contextmanager

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
-from psycopg import sql
 
 from tzurot.errors import TzurotError
 from tzurot.personalities.model import Personality
+from tzurot.personalities.writes import upsert_by_personality
 
 RATIOS = ("stability", "similarity", "style", "frequency")
 
@@ -45,24 +45,7 @@ def set_voice(conn: psycopg.Connection, personality: Personality, change: VoiceC
         raise VoiceNotSet(
             f"{personality.slug} has no voice yet: give --voice-id (ElevenLabs voice id)"
         )
-    values = {"personality_id": personality.id, "enabled": True, **columns}
-    names = [sql.Identifier(name) for name in values]
-    updates = [
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name))
-        for name in values
-        if name != "personality_id"
-    ]
-    conn.execute(
-        sql.SQL(
-            "INSERT INTO voice_configs ({}) VALUES ({}) ON CONFLICT (personality_id) "
-            "DO UPDATE SET {}, updated_at = now()"
-        ).format(
-            sql.SQL(", ").join(names),
-            sql.SQL(", ").join(sql.Placeholder() * len(values)),
-            sql.SQL(", ").join(updates),
-        ),
-        list(values.values()),
-    )
+    upsert_by_personality(conn, "voice_configs", personality.id, {"enabled": True, **columns})
 
 
 def disable_voice(conn: psycopg.Connection, personality: Personality) -> bool:

@@ -42,9 +42,10 @@ def test_simulate_chat_prints_the_answer_the_worker_sent_to_the_sink(local_env, 
         stack = full_stack(local_env, sink)
         with stack.running():
             assert any(line.startswith("worker generate: polling ") for line in stack.lines)
-            assert f"discord sink: {sink.base_url} (prints every message it receives)" in (
-                stack.lines
-            )
+            assert (
+                f"discord sink: {sink.base_url} (prints every message it receives; saves files "
+                f"to {local_env / 'sink-files'})"
+            ) in stack.lines
             url = stack.get(InteractionsServer).url
             capsys.readouterr()
             code = main(

@@ -56,7 +56,10 @@ def test_simulate_imagine_uploads_through_the_local_image_worker(local_env, db, 
         "(file: image.png)",
     ]
     assert fake.last_request.json["modalities"] == ["image", "text"]
-    (message,) = echoed
+    saved, message = echoed
+    (path,) = (local_env / "sink-files").iterdir()
+    assert path.name.endswith("-image.png") and path.read_bytes() == FAKE_PNG
+    assert saved == f"[discord] saved image.png ({len(FAKE_PNG)} bytes): {path}"
     assert message.startswith("[discord] edit original of interaction ")
     assert message.endswith(
         "  [embed]\n  a lighthouse\n    — OpenRouter · google/gemini-2.5-flash-image\n"

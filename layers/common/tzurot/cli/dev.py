@@ -5,7 +5,8 @@ loopback for SQS and KMS (queues and dead-letter queues created at start; the de
 across restarts), the app master key (created on first start), the dev Ed25519 key pair when
 DISCORD_PUBLIC_KEY is unset, the interactions endpoint served by uvicorn on 127.0.0.1, and the
 workers polling the local queues (calling the same handlers as Lambda). `--discord-sink` points
-the workers' Discord calls at a local sink that prints every message; `--fake-providers` adds
+the workers' Discord calls at a local sink that prints every message and saves uploaded files
+(`--sink-files DIR`, default .tzurot/sink-files) with their paths printed; `--fake-providers` adds
 the offline demo (tzurot.dev.offline: the provider fakes on loopback, the example personalities;
 it implies the sink, so nothing leaves the machine). The URLs in use are written to
 `.tzurot/dev-endpoints.json` for `tzurot simulate` (tzurot.dev.endpoints_file).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from pathlib import Path
 
 from tzurot.dev.stack import (
     DEFAULT_PORT,
@@ -68,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=SINK_PORT,
         help=f"port of the Discord sink on 127.0.0.1 (default {SINK_PORT}; 0: any)",
     )
+    dev.add_argument(
+        "--sink-files",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the Discord sink saves uploaded files (default .tzurot/sink-files)",
+    )
     dev.set_defaults(handler=run)
 
 
@@ -91,7 +100,11 @@ def build_stack(args: argparse.Namespace) -> LocalStack:
             MasterKey(),
             DiscordKey(),
             *([FakeProviders()] if offline else []),
-            *([DiscordSinkServer(args.sink_port)] if with_sink else []),
+            *(
+                [DiscordSinkServer(args.sink_port, files_dir=getattr(args, "sink_files", None))]
+                if with_sink
+                else []
+            ),
             InteractionsServer(args.port),
             Workers(),
             EndpointsFile(),

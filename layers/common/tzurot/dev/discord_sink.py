@@ -5,7 +5,8 @@ It speaks Discord's wire format (docs and the OpenAPI spec): JSON or multipart b
 (`payload_json` + `files[n]`), Discord-shaped message, channel and command objects with
 snowflake ids, Discord's error JSON (400 {code: 50035, message: "Invalid Form Body", errors}),
 `Authorization: Bot ...` required on bot routes. It records every call in memory, can print each
-message it receives, and lets a waiter (`wait_for_messages`, or `POST {API_PREFIX}/_sink/wait`
+message it receives, can save every uploaded file to a folder (`files_dir`, printing each path),
+and lets a waiter (`wait_for_messages`, or `POST {API_PREFIX}/_sink/wait`
 from another process, see `fetch_interaction_messages`) block until an interaction gets answered.
 
 What it does not model: real rate limits, token expiry, the defer race. Tests script those with
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -341,8 +343,12 @@ class DiscordSink:
         bot_token: str | None = None,
         echo: Callable[[str], None] | None = None,
         bot_name: str = "tzurot",
+        files_dir: Path | None = None,
     ):
         self.application_id = str(application_id)
+        # When set, every uploaded file is also written here (and its path echoed), so a person
+        # running `tzurot dev --discord-sink` can open the image or play the voice reply.
+        self.files_dir = files_dir
         self.bot_token = bot_token  # when set, bot routes need exactly this token
         self.echo = echo
         self.bot_user = {
@@ -378,6 +384,7 @@ class DiscordSink:
             self._deleted_originals: set[str] = set()
             self._token_channels: dict[str, str] = {}
             self._dm_channels: dict[str, dict] = {}
+            self.saved: list[Path] = []  # files written to files_dir, in order
             self._commands: dict[str | None, list[dict]] = {}
 
     def add_message(self, channel_id: str, content: str = "", **fields: Any) -> dict:
@@ -712,7 +719,20 @@ class DiscordSink:
             if info.get("description"):
                 attachment["description"] = info["description"]
             kept.append(attachment)
+            self._save(attachment_id, filename, upload.content)
         return kept
+
+    def _save(self, attachment_id: str, filename: str, content: bytes) -> None:
+        """Write an upload to `files_dir` as <attachment id>-<file name> and say where."""
+        if self.files_dir is None:
+            return
+        safe = re.sub(r"[^\w.-]", "_", Path(filename).name).lstrip(".") or "file"
+        path = self.files_dir / f"{attachment_id}-{safe}"
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        self.saved.append(path)
+        if self.echo:
+            self.echo(f"[discord] saved {filename} ({len(content)} bytes): {path}")
 
     @staticmethod
     def _embed(embed: dict) -> dict:

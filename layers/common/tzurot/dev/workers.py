@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tzurot.logs import get_logger
@@ -153,13 +154,21 @@ class Workers:
 
 class DiscordSinkServer:
     """Local stack part for `--discord-sink`: the workers' Discord REST calls go to a sink on
-    loopback that prints every message; `tzurot simulate` waits on it for the answers."""
+    loopback that prints every message and saves every uploaded file (images, voice replies)
+    under `files_dir` (default `.tzurot/sink-files`); `tzurot simulate` waits on it for the
+    answers."""
 
     name = "discord-sink"
 
-    def __init__(self, port: int = SINK_PORT, echo: Callable[[str], None] = print):
+    def __init__(
+        self,
+        port: int = SINK_PORT,
+        echo: Callable[[str], None] = print,
+        files_dir: Path | None = None,
+    ):
         self.port = port
         self.echo = echo
+        self.files_dir = files_dir
         self.base_url = ""
         self._serving: Any = None
 
@@ -171,7 +180,10 @@ class DiscordSinkServer:
         application_id = os.environ.get("DISCORD_APPLICATION_ID", "").strip()
         application_id = application_id or simulator.DEV_APPLICATION_ID
         bot_token = os.environ.get("DISCORD_BOT_TOKEN", "").strip() or DEV_BOT_TOKEN
-        sink = DiscordSink(application_id, bot_token=bot_token, echo=self.echo)
+        from tzurot.db.embedded import STATE_DIR
+
+        files_dir = self.files_dir or STATE_DIR / "sink-files"
+        sink = DiscordSink(application_id, bot_token=bot_token, echo=self.echo, files_dir=files_dir)
         self._serving = serve_app(sink.app, self.port, name="discord-sink", flag="--sink-port")
         self.base_url = self._serving.url + API_PREFIX
         stack.export(
@@ -179,7 +191,10 @@ class DiscordSinkServer:
             DISCORD_APPLICATION_ID=application_id,
             DISCORD_BOT_TOKEN=bot_token,
         )
-        stack.report(f"discord sink: {self.base_url} (prints every message it receives)")
+        stack.report(
+            f"discord sink: {self.base_url} (prints every message it receives; saves files "
+            f"to {files_dir})"
+        )
 
     def stop(self) -> None:
         if self._serving is not None:

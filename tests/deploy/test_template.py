@@ -470,11 +470,15 @@ def test_samconfig_environments_hold_no_secret(template):
 
 
 def test_worker_timeouts_outlast_their_provider_calls(template):
+    from tzurot.providers.elevenlabs import SPEECH_TIMEOUT
     from tzurot.providers.http import CHAT_TIMEOUT, IMAGE_TIMEOUT
 
     resources = template["Resources"]
     # Room after the slowest provider answer for the database and the Discord reply.
     assert resources["GenerateFunction"]["Properties"]["Timeout"] >= CHAT_TIMEOUT.read + 20
+    # A spoken reply follows the slowest chat answer: both, and the upload, must fit.
+    generate = resources["GenerateFunction"]["Properties"]["Timeout"]
+    assert generate >= CHAT_TIMEOUT.read + SPEECH_TIMEOUT.read + 5
     assert resources["ImageFunction"]["Properties"]["Timeout"] >= IMAGE_TIMEOUT.read + 15
 
 

@@ -4,6 +4,7 @@
 -- A user's choice to hear replies spoken: for one personality, or (personality_id NULL) their
 -- default for all. No row: on, whenever the personality has a voice.
 CREATE TABLE user_voice_settings (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     personality_id uuid REFERENCES personalities (id) ON DELETE CASCADE,
     enabled boolean NOT NULL,

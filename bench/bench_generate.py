@@ -51,6 +51,7 @@ APP_ID = "1000000000000000001"
 DISCORD_USER = "100000000000000001"
 CHANNEL = "100000000000000002"
 KEY = "sk-proj-benchOpenAIkey0123456789abcdefghij"
+VOICE_KEY = "sk_benchElevenLabsKey0123456789abcdef0123456789"
 
 
 # --- a database of our own, and a round-trip counter in front of it -----------------------------
@@ -205,6 +206,19 @@ def openai_transport() -> httpx.MockTransport:
     return httpx.MockTransport(answer)
 
 
+def elevenlabs_transport() -> httpx.MockTransport:
+    """Text-to-speech answering with the fakes' MP3 (4,160 bytes), billed by the character."""
+    from tzurot.dev.audio import FAKE_MP3
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["xi-api-key"] == VOICE_KEY
+        text = json.loads(request.content)["text"]
+        headers = {"content-type": "audio/mpeg", "character-cost": str(len(text))}
+        return httpx.Response(200, content=FAKE_MP3, headers=headers)
+
+    return httpx.MockTransport(answer)
+
+
 def discord_transport(calls: list[str]) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(request.method)
@@ -247,7 +261,9 @@ def job_event(number: int, token_key) -> dict:
     return sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:bench", "us-east-1")
 
 
-def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
+def worker_overhead(url: str, jobs: int, memory: bool = False, voice: bool = False) -> dict:
+    """`voice`: the personality speaks and the user holds an ElevenLabs key, so each job also
+    synthesises (zero-latency stand-in) and uploads the audio (tzurot.commands.voice)."""
     import boto3
     from moto import mock_aws
 
@@ -272,7 +288,7 @@ def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
         kms = boto3.client("kms")
         key_id = kms.create_key()["KeyMetadata"]["KeyId"]
         init_master_key(setup, kms, key_id)
-        seed_personalities(setup)
+        personality_ids = seed_personalities(setup)
         if memory:
             setup.execute("UPDATE personalities SET ltm_enabled = true WHERE slug = 'ada'")
         user_id = setup.execute(
@@ -280,6 +296,13 @@ def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
             (DISCORD_USER,),
         ).fetchone()[0]
         store_user_key(setup, MasterKeyring(setup, kms), user_id, "openai", KEY)
+        if voice:
+            setup.execute(
+                "INSERT INTO voice_configs (personality_id, enabled, voice_id) "
+                "VALUES (%s, true, 'bench-voice')",
+                (personality_ids["ada"],),
+            )
+            store_user_key(setup, MasterKeyring(setup, kms), user_id, "elevenlabs", VOICE_KEY)
         token_key = new_token_key(kms, key_id)  # what an interactions container makes once
         forget_unwrapped_keys()  # the worker's container starts cold
         forget_token_keys()
@@ -297,7 +320,7 @@ def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
         discord_calls: list[str] = []
         worker = Worker(
             GENERATE_HANDLERS,
-            settings=Settings(discord_application_id=APP_ID),
+            settings=Settings(discord_application_id=APP_ID, voice_daily_char_limit=0),
             discord=DiscordRest(
                 "https://discord.invalid/api/v10",
                 APP_ID,
@@ -305,7 +328,10 @@ def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
             ),
             keyring=MasterKeyring(lambda: current[0], worker_kms),
             connection=lambda: current[0],
-            provider_options={"openai": {"client": httpx.Client(transport=openai_transport())}},
+            provider_options={
+                "openai": {"client": httpx.Client(transport=openai_transport())},
+                "elevenlabs": {"client": httpx.Client(transport=elevenlabs_transport())},
+            },
         )
 
         def run_one(number: int) -> tuple[float, int, int, int, float]:
@@ -342,10 +368,11 @@ def worker_overhead(url: str, jobs: int, memory: bool = False) -> dict:
             ping.append(time.perf_counter() - start)
         counted.close()
         direct.close()
-    per_job = 2 if memory else 1  # + the embedding's usage row
+    # + the embedding's usage row (memory), + the synthesis's row and the audio edit (voice)
+    per_job = 1 + memory + voice
     assert rows == per_job * done and history == 2 * done, (rows, history)
     assert memories == (done if memory else 0), memories
-    assert discord_calls.count("PATCH") == done
+    assert discord_calls.count("PATCH") == (1 + voice) * done
     return {
         "median": statistics.median(r[0] for r in runs),
         "p95": sorted(r[0] for r in runs)[int(len(runs) * 0.95)],
@@ -494,6 +521,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=300, help="warm /chat jobs to time")
     parser.add_argument("--rows", type=int, default=1_000_000, help="usage_logs rows")
     parser.add_argument("--memory", action="store_true", help="long-term memory on (no quota)")
+    parser.add_argument(
+        "--voice", action="store_true", help="also time warm jobs whose answer is spoken"
+    )
     args = parser.parse_args()
     import contextlib
     import io
@@ -508,6 +538,12 @@ def main() -> None:
         # The worker prints its metric lines (EMF) as in Lambda; keep them off the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
             w = worker_overhead(url, args.jobs, args.memory)
+        v = None
+        if args.voice:
+            name, url = fresh_database(admin)
+            names.append(name)
+            with contextlib.redirect_stdout(io.StringIO()):
+                v = worker_overhead(url, args.jobs, voice=True)
         q = None
         if not args.memory:
             name, url = fresh_database(admin)
@@ -534,6 +570,14 @@ def main() -> None:
           "(token key + master key)")  # fmt: skip
     print(f"worker: round trips, first (cold) job      {w['cold_round_trips']:8d}")
     print(f"worker: one SELECT 1 round trip            {w['select1'] * ms:8.3f} ms")
+    if v is not None:
+        ratio = v["median"] / w["median"]
+        print(f"voice:  median time per warm spoken job    {v['median'] * ms:8.2f} ms "
+              f"({ratio:.2f}x the text-only job)")  # fmt: skip
+        print(f"voice:  p95 time per warm spoken job       {v['p95'] * ms:8.2f} ms")
+        print(f"voice:  database round trips per job       {v['round_trips']:8.0f}")
+        print(f"voice:  statements per job                 {v['statements']:8.0f}")
+        print(f"voice:  KMS calls, all warm jobs together  {v['kms_warm']:8d}")
     if q is None:
         return
     print(f"quota:  usage_logs rows                    {q['rows']:8d}   "

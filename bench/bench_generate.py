@@ -1,6 +1,6 @@
 """Benchmark of the generate worker (not a test): per-job overhead and the quota check.
 
-    .venv/bin/python bench/bench_generate.py [--jobs 300] [--rows 1000000] [--memory]
+    .venv/bin/python bench/bench_generate.py [--jobs 300] [--rows 1000000] [--memory] [--voice]
 
 With --memory the personality has long-term memory on (tzurot.memory): each job also embeds
 the message (a zero-latency OpenAI /embeddings stand-in, 1536 dimensions), recalls, and writes
@@ -16,7 +16,8 @@ time, database round trips (counted by a loopback proxy between the worker and P
 round trip is each time the worker sends after the server answered), statements (counted by a
 connection wrapper) and KMS calls (botocore hooks on the keyring's client, which also unwraps the
 jobs' token key; moto in process). Every job carries its interaction token sealed, as one
-interactions container seals them (tzurot.crypto.job_token).
+interactions container seals them (tzurot.crypto.job_token). With `--voice`, the same again for
+jobs whose answer is also spoken (a zero-latency ElevenLabs stand-in and the audio upload).
 
 Quota check: `tzurot.usage.limits.check_quota` with 1M rows in usage_logs (10,000 users over 30
 days, one heavy user with 100,000 rows today), next to a bare `SELECT 1` and to summing the

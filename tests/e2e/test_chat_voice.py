@@ -349,17 +349,27 @@ def test_voice_setting_per_personality_and_default(voiced):
     assert info_voice() == "on, but you turned it off (`/config voice on` to hear it)"
 
     # Off by default, on for Lilith: the personality's own setting wins.
-    voiced.command("config", "voice", "state=off")
-    voiced.command("config", "voice", "state=on", "personality=lilith")
+    everywhere = voiced.reply(voiced.command("config", "voice", "state=off"))["content"]
+    assert everywhere == (
+        "Saved: spoken replies off for every personality (a setting for one personality still "
+        "wins)."
+    )
+    on = voiced.reply(voiced.command("config", "voice", "state=on", "personality=lilith"))
+    assert on["content"] == "Saved: spoken replies on for Lilith."  # the key is there
     assert spoken()
     assert voiced.db.execute(
         "SELECT p.slug, s.enabled FROM user_voice_settings s "
         "LEFT JOIN personalities p ON p.id = s.personality_id ORDER BY p.slug NULLS FIRST"
     ).fetchall() == [(None, False), ("lilith", True)]
 
-    # Removing the key shows in the card.
+    # Removing the key shows in the card, and turning voice on says what is missing.
     voiced.db.execute("DELETE FROM user_api_keys WHERE provider = 'elevenlabs'")
     assert info_voice() == "on; add an ElevenLabs key with `/wallet set` to hear replies"
+    ada = voiced.reply(voiced.command("config", "voice", "state=on", "personality=ada"))
+    assert ada["content"] == (
+        "Saved: spoken replies on for Ada. Ada has no voice yet, so its replies stay text. "
+        "Spoken replies need your ElevenLabs key: add it with `/wallet set`."
+    )
 
 
 def test_config_voice_refuses_an_unknown_personality(voiced):

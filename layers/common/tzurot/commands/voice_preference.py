@@ -112,6 +112,14 @@ def set_voice(call: AccountCall) -> Reply:
         text = f"Saved: spoken replies {state} for {personality.label}."
         if enabled and not has_voice(personality):
             text += f" {personality.label} has no voice yet, so its replies stay text."
-    if enabled:
-        text += " Spoken replies need your ElevenLabs key (`/wallet set`)."
+    if enabled and not _has_active_key(call):
+        text += " Spoken replies need your ElevenLabs key: add it with `/wallet set`."
     return Reply(text)
+
+
+def _has_active_key(call: AccountCall) -> bool:
+    row = call.conn.execute(
+        "SELECT is_active FROM user_api_keys WHERE user_id = %s AND provider = 'elevenlabs'",
+        (call.user.id,),
+    ).fetchone()
+    return bool(row and row[0])

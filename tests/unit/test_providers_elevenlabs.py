@@ -3,8 +3,8 @@
 Key validation, including endpoint-scoped keys: only a key that may use text-to-speech passes,
 and the check never synthesizes anything. Text-to-speech (`ElevenLabsClient.speak`): the exact
 request (path, query, header, body), the audio and billed characters it returns, each failure as
-the provider error the voice step branches on, and the official `elevenlabs` SDK sending the
-same request for the same settings (the contract test at the end)."""
+the provider error the voice step branches on (the official SDK's request is compared in
+tests/contracts/test_elevenlabs_tts_contract.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 from tests.fakes.providers import FakeElevenLabs
 from tzurot.dev.audio import FAKE_MP3, frames
 from tzurot.providers.elevenlabs import (
-    OUTPUT_FORMAT,
     ElevenLabsClient,
     SpeechRequest,
     billed_characters,
@@ -238,31 +237,3 @@ def test_an_empty_answer_is_unavailable(fake, client):
     fake.queue_reply(audio=b"")
     with pytest.raises(ProviderUnavailable, match="sent no audio"):
         client.speak(KEY, REQUEST)
-
-
-def test_official_sdk_sends_the_same_request(fake, served, client):
-    """elevenlabs (the official SDK) text_to_speech.convert with the same voice settings, against
-    the same loopback recorder: same method, path, query, key header, content type and body."""
-    elevenlabs = pytest.importorskip("elevenlabs", reason="the test extra's elevenlabs SDK")
-    from elevenlabs import VoiceSettings
-
-    client.speak(KEY, REQUEST)
-    ours = fake.last_request
-    sdk = elevenlabs.ElevenLabs(api_key=KEY, base_url=served[1])
-    audio = b"".join(
-        sdk.text_to_speech.convert(
-            VOICE,
-            text=REQUEST.text,
-            model_id=REQUEST.model,
-            output_format=OUTPUT_FORMAT,
-            voice_settings=VoiceSettings(
-                stability=0.4, similarity_boost=0.85, style=0.1, use_speaker_boost=True
-            ),
-        )
-    )
-    theirs = fake.last_request
-    assert audio == FAKE_MP3
-    assert (theirs.method, theirs.path, theirs.query) == (ours.method, ours.path, ours.query)
-    assert theirs.headers["xi-api-key"] == ours.headers["xi-api-key"] == KEY
-    assert theirs.headers["content-type"] == ours.headers["content-type"]
-    assert theirs.json == ours.json == BODY

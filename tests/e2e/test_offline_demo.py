@@ -1,17 +1,20 @@
 """`tzurot dev --fake-providers`: the offline demo. The provider fakes answer on loopback (any
 key), the example personality is imported, and `tzurot simulate` finds the stack through
-`.tzurot/dev-endpoints.json` whatever ports it got: /chat prints an answer, /imagine an image."""
+`.tzurot/dev-endpoints.json` whatever ports it got: /chat prints an answer, /imagine an image,
+and with an ElevenLabs key a personality with a voice speaks (the sink saves the MP3)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import time
 
 from tests.e2e.local_stack import local_env  # noqa: F401 (the fixture)
 from tzurot.cli.dev import build_stack
 from tzurot.cli.main import main
 from tzurot.dev import endpoints_file
+from tzurot.dev.audio import FAKE_MP3
 from tzurot.dev.offline import FakeProviders
 from tzurot.dev.stack import InteractionsServer
 
@@ -61,6 +64,18 @@ def test_chat_and_imagine_answer_offline(local_env, db, capsys):  # noqa: F811
         assert code == 0
         assert "--- original\na lighthouse at dusk\n(image: attachment://image.png)\n" in out
         assert out.endswith("(file: image.png)\n")
+
+        # Voice: any ElevenLabs key, and Nyx (whose export has a voice) speaks; the sink saves
+        # the fake's MP3 and says where.
+        code, out = simulate(capsys, "modal", "wallet-set:elevenlabs", "api_key=any-text-works")
+        assert code == 0 and "Your ElevenLabs key (ending in `orks`) works" in out
+        code, out = simulate(capsys, "chat", "nyx", "hi")
+        assert code == 0 and "Hello from the fake provider." in out
+        pattern, deadline = "sink-files/*-nyx-night.mp3", time.monotonic() + 20
+        while not list(local_env.glob(pattern)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (spoken,) = local_env.glob(pattern)
+        assert spoken.read_bytes() == FAKE_MP3
 
     row = db.execute("SELECT name FROM personalities WHERE slug = 'lilith'").fetchone()
     assert row == ("Lilith",)

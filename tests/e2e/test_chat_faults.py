@@ -201,7 +201,7 @@ FINAL_ERRORS = {
     "blocked": (False, "OpenRouter's content filter blocked this; try rephrasing.", False),
     "bad_request": (
         False,
-        "OpenRouter rejected the request (Invalid request parameters); see `/config show`.",
+        "OpenRouter rejected the request; see `/config show`.",
         False,
     ),
 }  # fmt: skip

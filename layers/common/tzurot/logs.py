@@ -13,6 +13,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from tzurot.key_fragments import scrub_current
 from tzurot.redaction import install_redaction, redact
 
 _loggers: dict[str, Logger] = {}
@@ -42,7 +43,8 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict) -> str:
         trusted = {k: v for k, v in log.items() if k in _TRUSTED_FIELDS}
         untrusted = {k: v for k, v in log.items() if k not in _TRUSTED_FIELDS}
-        return super().serialize({**trusted, **redact(untrusted)})
+        line = super().serialize({**trusted, **redact(untrusted)})
+        return scrub_current(line)  # fragments of the keys the current job uses
 
 
 def get_logger(service: str = "tzurot-app", **kwargs) -> Logger:

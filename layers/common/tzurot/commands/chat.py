@@ -52,6 +52,7 @@ from tzurot.commands.prompt import ReferencedMessage, build_prompt
 from tzurot.db.compose import Statement, atomically
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
+from tzurot.key_fragments import protect
 from tzurot.logs import get_logger
 from tzurot.memory import store as memory_store
 from tzurot.memory.recall import TurnMemory
@@ -202,6 +203,7 @@ class ChatTurn(ClaimedJob):
                 raise
             self.config = None  # nothing to look a user key up for: guest mode answers
         api_key = self._api_key(conn, state, self.config)
+        protect(api_key)  # no piece of it in any log line of this job
         config = self.config  # guest mode may have replaced it
         limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
 

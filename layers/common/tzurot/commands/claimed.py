@@ -14,6 +14,7 @@ from tzurot.commands import errors
 from tzurot.commands.context import JobContext, RetryLater
 from tzurot.jobs import idempotency
 from tzurot.jobs.model import Job
+from tzurot.key_fragments import protected
 from tzurot.logs import get_logger
 
 log = get_logger("tzurot.worker")
@@ -39,10 +40,12 @@ class ClaimedJob:
             )
             return "duplicate"
         self.reference = claim.reference
-        try:
-            return self._work(conn, claim)
-        except Exception as exc:  # every failure ends in a reply or a retry, never in silence
-            return self._fail(exc)
+        # The job's keys, once known (tzurot.key_fragments.protect), are scrubbed from its logs.
+        with protected():
+            try:
+                return self._work(conn, claim)
+            except Exception as exc:  # every failure ends in a reply or a retry, never silence
+                return self._fail(exc)
 
     def _work(self, conn: Any, claim: idempotency.Claim) -> str:
         raise NotImplementedError

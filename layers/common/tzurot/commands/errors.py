@@ -62,9 +62,9 @@ CATEGORIES: dict[str, Category] = {
         action="{provider}'s content filter blocked this; try rephrasing.",
     ),
     "bad_request": Category(
-        "{provider} rejected the request{detail}. Your settings may not suit this model: see "
+        "{provider} rejected the request. Your settings may not suit this model: see "
         "`/config show`.",
-        action="{provider} rejected the request{detail}; see `/config show`.",
+        action="{provider} rejected the request; see `/config show`.",
     ),
     "rate_limited": Category(
         "{provider} is rate limiting requests right now. Please try again in a minute."
@@ -181,7 +181,6 @@ def error_reply(
     fields = {
         "provider": provider_name(provider),
         "personality": personality.label if personality else "this personality",
-        "detail": "",
         **details,
     }
     own = personality.error_message.strip() if personality and personality.error_message else ""
@@ -217,9 +216,8 @@ def reply_for(
     elif isinstance(exc, KeyInactive):
         provider = exc.provider
     elif isinstance(exc, ProviderError):
+        # The class decides the words: a provider's own text may hold pieces of the key.
         provider = exc.provider or provider
-        if category == "bad_request" and exc.detail:
-            details["detail"] = f" ({exc.detail[:300]})"
     return error_reply(
         category, reference=reference, personality=personality, provider=provider, **details
     )

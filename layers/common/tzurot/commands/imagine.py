@@ -47,6 +47,7 @@ from tzurot.commands.context import JobContext
 from tzurot.db.compose import atomically
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
+from tzurot.key_fragments import protect
 from tzurot.logs import get_logger
 from tzurot.usage import limits
 from tzurot.usage.ledger import UsageRecord, usage_statement
@@ -376,6 +377,7 @@ class ImagineJob(ClaimedJob):
         api_key = load_user_key(conn, ctx.keyring, state.user_id, plan.provider)
         if api_key is None:  # switched off between the read and now
             raise NoImageKey(plan.provider, self.personality)
+        protect(api_key)  # no piece of it in any log line of this job
 
         image = self._generate(plan, api_key)
         atomically(

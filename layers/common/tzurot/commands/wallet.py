@@ -185,15 +185,15 @@ def check_failure(provider: str, exc, *, action: str, switched_off: bool = False
     key was checked (and `switched_off` when that deactivated it)."""
     name = provider_name(provider)
     key = "this key" if action == "set" else "your saved key"
-    detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
-    if exc.category == "invalid_key":  # no detail: the provider's words may echo the key
+    # Built from the error's class alone: the provider's words may echo pieces of the key.
+    if exc.category == "invalid_key":
         what = f"{name} rejected {key} (invalid, revoked or expired)"
         fix = "check that you copied the whole key"
     elif exc.category == "quota_exhausted":
         what = f"{name} says the account behind {key} is out of credits or quota"
         fix = f"add credits or check your plan with {name}"
     elif exc.category == "missing_permissions":
-        what = f"{key} lacks a permission it needs{detail}"
+        what = f"{key} lacks a permission it needs"
         fix = f"give the key that permission at {name}, or use an unrestricted key"
     elif exc.category == "rate_limited":
         what = f"{name} is rate limiting requests and couldn't check {key}"
@@ -202,7 +202,7 @@ def check_failure(provider: str, exc, *, action: str, switched_off: bool = False
         what = f"I couldn't reach {name} to check {key}"
         fix = "try again in a few minutes"
     else:
-        what = f"{name} refused to check {key}{detail}"
+        what = f"{name} refused to check {key}"
         fix = "try again later"
     what = what[0].upper() + what[1:]
     if action == "set":

@@ -101,11 +101,15 @@ _SPACES = re.compile(r"\s+")
 
 
 def scrub(detail: Any, api_key: str | None) -> str | None:
-    """A provider's message made fit for a user: no key (whole or masked), one short line."""
+    """A provider's message made fit for logs: no key (whole, masked, or any 4+ character
+    fragment of it in any encoding, tzurot.key_fragments), one short line. Replies to users
+    never show it (tzurot.commands.errors builds them from the error's class)."""
+    from tzurot.key_fragments import KeyFragments
+
     if not isinstance(detail, str) or not detail.strip():
         return None
     if api_key:
-        detail = detail.replace(api_key, REDACTED)
+        detail = KeyFragments([api_key]).scrub(detail.replace(api_key, REDACTED))
     detail = redact(_MASKED.sub(REDACTED, detail))
     detail = _SPACES.sub(" ", detail).strip()
     if len(detail) > DETAIL_LIMIT:

@@ -9,7 +9,8 @@ also occurs in one of the key's encodings:
 - base64 and base64url of the whole key, at each of the three byte alignments (the base64 of a
   fragment is a substring of one of them, give or take its edge characters);
 - hex, lower and upper case;
-- URL-encoded (`quote(secret, safe="")`, the prefix left out like the plain form) and fully percent-encoded (`%73%6B...`).
+- URL-encoded (`quote(secret, safe="")`, without the prefix like the plain form) and fully
+  percent-encoded (`%73%6B...`).
 
 A run is found as overlapping 4-grams, so any longer fragment is removed whole. Over-redaction
 is accepted (a provider message loses a word that happens to share 4 characters with the key).

@@ -53,6 +53,10 @@ NO_KEY_ENTERED = "No key was entered, so nothing changed."
 KEY_TOO_LONG = "That is longer than any API key I know, so nothing changed."
 INVALID_OPTIONS = "Sorry, I can't run that, so nothing was done: {problems}."
 FORM_TOO_LONG = "That is longer than the form allows ({limit} characters), so nothing changed."
+UNREADABLE_OPTION = (
+    "Sorry, I can't use one of the values you gave (a number must be an ordinary finite "
+    "number). Please check them and try again."
+)
 NO_SUCH_PERSONALITY = (
     "I don't know a personality called “{name}”. Start typing its name to pick one from the "
     "list, then run `/config edit-advanced` again."
@@ -298,14 +302,18 @@ class InteractionEndpoint:
         self, interaction: Interaction, response: dict[str, Any] | None = None, **job_fields: Any
     ) -> dict[str, Any]:
         from tzurot.discord.sealing import SealingFailed
-        from tzurot.jobs.model import Job
+        from tzurot.jobs.model import Job, NotAJob
 
         try:
             token_sealed = self._seal_token(interaction.token, interaction_id=interaction.id)
         except SealingFailed as exc:
             logger.error("could not seal interaction token", extra=_context(interaction, str(exc)))
             return responses.message(TRY_AGAIN)
-        job = Job.from_interaction(interaction, token_sealed=token_sealed, **job_fields)
+        try:
+            job = Job.from_interaction(interaction, token_sealed=token_sealed, **job_fields)
+            job.checked()  # the worker's own reading of it: NaN or 1e400 is refused here
+        except (ValidationError, NotAJob):
+            return responses.message(UNREADABLE_OPTION)
         try:
             self._send_job(job)
         except TzurotError as exc:

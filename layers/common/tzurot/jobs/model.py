@@ -38,12 +38,28 @@ class UnsupportedJobVersion(TzurotError):
     """An SQS body that is a job of a version this worker does not read."""
 
 
+class NotAJob(TzurotError):
+    """A job the worker could not read (a value JSON cannot carry, such as NaN)."""
+
+
 class TokenNotOpened(TzurotError):
     """Code asked for the interaction token of a job whose sealed token was not opened."""
 
 
+class JobEnvelope(BaseModel):
+    """What any job body must hold for its user to be answered, read leniently: a body the
+    worker cannot read as a Job still gets a reply on its last receive when this much reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    interaction_id: str
+    token_sealed: SealedToken
+
+
 class Job(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No NaN or infinity: JSON has no way to write them (pydantic would write null, which the
+    # worker then refuses), so the endpoint refuses them before a job exists (`checked`).
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # Bumped on any incompatible change; a worker rejects versions it does not know.
     version: Literal[2] = JOB_VERSION
@@ -137,6 +153,17 @@ class Job(BaseModel):
     def to_message(self) -> str:
         """The SQS message body."""
         return self.model_dump_json(exclude_none=True)
+
+    def checked(self) -> str:
+        """The SQS message body, after reading it back as the worker will: the endpoint and the
+        worker agree on what a job is before anything is queued. NotAJob when it does not read.
+        """
+        try:
+            body = self.to_message()
+            Job.from_message(body)
+        except (ValueError, UnicodeError) as exc:  # ValidationError, serialization errors
+            raise NotAJob(f"the job would not read back: {type(exc).__name__}") from None
+        return body
 
     @classmethod
     def from_message(cls, body: str) -> Job:

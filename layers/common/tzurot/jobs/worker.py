@@ -49,6 +49,9 @@ from tzurot.logs import get_logger
 
 MAX_CONCURRENCY = 10  # SQS's default maximum batch size
 NOT_AVAILABLE = "That command isn't available yet. Sorry!"
+UNREADABLE_JOB = (
+    "Sorry, I couldn't read that request, so nothing was done. Please run the command again."
+)
 
 log = get_logger("tzurot.worker")
 
@@ -161,6 +164,7 @@ class Worker:
                 extra={"message_id": record.message_id, "problems": exc.error_count()},
             )
             record_job("other", "invalid")
+            self._answer_unreadable(record)
             raise
         except UnsupportedJobVersion as exc:
             log.error(
@@ -168,6 +172,7 @@ class Worker:
                 extra={"message_id": record.message_id, "error": str(exc)},
             )
             record_job("other", "invalid")
+            self._answer_unreadable(record)
             raise
         with correlated(job.interaction_id):
             try:
@@ -183,6 +188,30 @@ class Worker:
                 raise
             record_job(job.command, outcome)
             return outcome
+
+    def _answer_unreadable(self, record: SQSRecord) -> None:
+        """On the last receive of a body that is not a job, answer its user if the body still
+        names an interaction and carries a token that opens: nobody is left with "thinking…".
+        Best effort; the message goes to the DLQ either way."""
+        from tzurot.crypto.job_token import open_token
+        from tzurot.jobs.model import JobEnvelope
+
+        if _receive_count(record) < self.settings.job_max_receives:
+            return
+        try:
+            envelope = JobEnvelope.model_validate_json(record.body)
+            token = open_token(
+                self.keyring.kms,
+                envelope.token_sealed,
+                interaction_id=envelope.interaction_id,
+                key_id=self.settings.kms_key_id,
+            )
+            payload = {"content": UNREADABLE_JOB, "allowed_mentions": replies.NO_MENTIONS}
+            self.discord.edit_original(token, payload)
+        except Exception as exc:  # best effort: a bad body, KMS or Discord down
+            log.error("could not answer an unreadable job", extra={"error": type(exc).__name__})
+            return
+        log.warning("answered an unreadable job", extra={"message_id": record.message_id})
 
     def _age(self, job) -> timedelta:
         created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)

@@ -65,3 +65,17 @@ def test_provider_text_with_key_material_reaches_neither_reply_nor_logs(chat, ca
     for encoded in (base64.b64encode(KEY.encode()).decode(), KEY.encode().hex(), KEY[-20:]):
         for i in range(0, len(encoded) - 12, 4):
             assert encoded[i : i + 12] not in logged
+
+
+def test_a_key_naming_a_missing_master_key_version_asks_to_add_it_again(chat):
+    """Finding 16: not "Something went wrong" but what the user can do."""
+    chat.store_key("openai")
+    chat.db.execute("UPDATE user_api_keys SET key_version = 99")
+    payload, result = chat.chat("ada", "hello")
+    assert result == {"batchItemFailures": []}
+    text = reply_text(chat, payload)
+    assert (
+        "Your saved OpenAI API key could not be read. Please add it again with `/wallet set`."
+        in text
+    )
+    assert chat.usage_rows() == []

@@ -294,12 +294,18 @@ def reset(call: AccountCall) -> Reply:
     return Reply(done + "\n" + render(scope.with_own(None)))
 
 
+MAX_ADVANCED_DEPTH = 20  # the deepest real parameter (reasoning, provider routing) is 3
+
+
 def parse_advanced(text: str) -> dict[str, Any]:
     """The modal's JSON as an object; a Refusal with the field-level error otherwise."""
 
     def no_constants(name: str):
         raise ValueError(f"{name} is not allowed")
 
+    if nesting_depth(text) > MAX_ADVANCED_DEPTH:
+        problem = f"nested more than {MAX_ADVANCED_DEPTH} levels deep"
+        raise Refusal(invalid_reply([f"{ADVANCED_FIELD}: {problem}"]))
     try:
         value = json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as exc:
@@ -312,6 +318,29 @@ def parse_advanced(text: str) -> dict[str, Any]:
             invalid_reply([f'{ADVANCED_FIELD}: must be a JSON object, e.g. {{"topK": 40}}'])
         )
     return storable_json(value)  # "\u0000" and lone surrogates cannot go into jsonb
+
+
+def nesting_depth(text: str) -> int:
+    """How deep `{` and `[` nest outside JSON strings: checked before parsing, so a form of
+    thousands of brackets gets a clear refusal instead of a RecursionError."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "}]":
+            depth -= 1
+    return deepest
 
 
 def invalid_reply(problems: list[str]) -> str:

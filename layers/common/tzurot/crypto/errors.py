@@ -4,7 +4,9 @@ CryptoError
 ├── MasterKeyUnavailable     no master key initialised, unknown version, or KMS could not unwrap
 ├── KmsUnavailable           KMS unreachable, throttled or refusing (retry later)
 ├── DecryptionFailed         wrong master key, wrong associated data or tampered ciphertext
-│   └── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
+│   ├── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
+│   └── MasterKeyVersionMissing  the row names a master key version that does not exist (also
+│                                a MasterKeyUnavailable): its owner must add the key again
 ├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
 ├── JobTokenInvalid          a job's sealed interaction token does not open (tampered, moved)
 ├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
@@ -42,6 +44,15 @@ class KmsUnavailable(CryptoError):
 
 class DecryptionFailed(CryptoError):
     """The ciphertext does not authenticate: wrong key, wrong associated data, or tampered."""
+
+
+class MasterKeyVersionMissing(MasterKeyUnavailable, DecryptionFailed):
+    """A stored row names a master key version that does not exist (deleted, or the row was
+    tampered with): nothing will ever open it, so its owner must add the key again."""
+
+    def __init__(self, version: int):
+        super().__init__(f"master key version {version} does not exist")
+        self.version = version
 
 
 class MalformedCiphertext(DecryptionFailed):

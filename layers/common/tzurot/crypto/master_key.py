@@ -22,7 +22,7 @@ from psycopg.rows import tuple_row
 
 from tzurot.crypto import kms as _kms
 from tzurot.crypto.aead import KEY_BYTES
-from tzurot.crypto.errors import KeyringStateError, MasterKeyUnavailable
+from tzurot.crypto.errors import KeyringStateError, MasterKeyUnavailable, MasterKeyVersionMissing
 
 # Fixed: IAM policies may require it (kms:EncryptionContext:purpose) for the wrap/unwrap grants.
 WRAP_CONTEXT = {"purpose": "tzurot-app-master-key"}
@@ -235,7 +235,7 @@ class MasterKeyring:
             .fetchone()
         )
         if row is None:
-            raise MasterKeyUnavailable(f"master key version {version} does not exist")
+            raise MasterKeyVersionMissing(version)
         return self.resolve(version, bytes(row[0]), row[1])
 
     def resolve(self, version: int, wrapped: bytes, kms_key_id: str) -> bytes:

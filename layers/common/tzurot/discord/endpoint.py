@@ -32,6 +32,7 @@ from tzurot.discord.definitions import COMMANDS, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.option_rules import option_problems
 from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
+from tzurot.discord.replay import RecentInteractions
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
 from tzurot.errors import TzurotError
 from tzurot.logs import get_logger
@@ -79,6 +80,7 @@ def _json(payload: dict[str, Any], status: int = 200) -> HttpResponse:
 UNAUTHORIZED = HttpResponse(401)
 BAD_REQUEST = HttpResponse(400, JSON_HEADERS, b'{"error":"bad request"}')
 TOO_LARGE = HttpResponse(413, JSON_HEADERS, b'{"error":"request body too large"}')
+REPLAYED = HttpResponse(400, JSON_HEADERS, b'{"error":"interaction already received"}')
 
 
 class InteractionEndpoint:
@@ -115,6 +117,7 @@ class InteractionEndpoint:
         self._advanced_prefill = advanced_prefill or AdvancedPrefill()
         self._memories = memories or MemoryChoices()
         self._clock = clock
+        self._recent = RecentInteractions()
 
     def handle(self, headers: Mapping[str, str], raw_body: bytes | None) -> HttpResponse:
         """`raw_body` None means the adapter could not decode it (it then fails verification)."""
@@ -137,6 +140,9 @@ class InteractionEndpoint:
             return _json(responses.pong())
         if interaction.invoker is None:
             return BAD_REQUEST  # every user-made interaction names its user
+        if not self._recent.first_time(interaction.id):
+            logger.warning("replayed interaction dropped", extra={"interaction_id": interaction.id})
+            return REPLAYED
         correlate(interaction.id)  # every log line from here on carries the interaction id
         return _json(self.route(interaction))
 

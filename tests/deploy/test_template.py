@@ -285,8 +285,9 @@ def test_workers_consume_their_queue_safely(template, scenarios, name, queue):
             for s in tpl.statements(template, tpl.role_of(template, name), conditions)
             if any(a.startswith("sqs:") for a in tpl.as_list(s["Action"]))
         ]
-        # What the event source mapping needs, and the one call the code makes (a short
-        # backoff after a passing failure): on its own queue, nothing more (no SendMessage).
+        # What the event source mapping needs, and the two calls the code makes (a short
+        # backoff after a passing failure; a paid call's writes spooled while the database is
+        # away, tzurot.commands.paid): on its own queue, nothing more.
         assert sqs == [
             {
                 "Sid": "ConsumeJobs",
@@ -298,6 +299,12 @@ def test_workers_consume_their_queue_safely(template, scenarios, name, queue):
                 "Sid": "RetrySooner",
                 "Effect": "Allow",
                 "Action": "sqs:ChangeMessageVisibility",
+                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+            },
+            {
+                "Sid": "SpoolPaidWrites",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
                 "Resource": {"Fn::GetAtt": [queue, "Arn"]},
             },
         ]

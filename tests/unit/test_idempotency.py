@@ -57,6 +57,21 @@ def test_an_attempt_that_died_is_taken_over_after_the_lease(db):
     )
 
 
+def test_a_later_receive_takes_over_a_claim_its_failed_attempt_could_not_give_back(db):
+    """Finding 15: the database went away after the claim, so the attempt of receive 1 could
+    not release it; receive 2 takes it over at once instead of finding it busy for 5 minutes
+    (and its job ending in the DLQ unanswered)."""
+    first = claim(db, IID, "chat", receive_count=1)
+    with pytest.raises(Busy):  # the same receive (a duplicate in flight) still waits
+        claim(db, IID, "chat", receive_count=1)
+    again = claim(db, IID, "chat", receive_count=2)
+    assert (again.claimed, again.attempts, again.reference) == (True, 2, first.reference)
+    with pytest.raises(Busy):  # an older receive never takes a newer one's claim
+        claim(db, IID, "chat", receive_count=1)
+    finish(db, IID, "done")
+    assert claim(db, IID, "chat", receive_count=3).claimed is False  # ended stays ended
+
+
 def test_release_lets_the_next_receive_retry_at_once(db):
     first = claim(db, IID, "chat")
     release(db, IID)

@@ -94,6 +94,24 @@ def test_check_quota_reads_today_only(db, user_id):
     assert check_quota(db, user_id, "guest", SETTINGS).used == 0
 
 
-def test_negative_token_counts_are_refused(user_id):
-    with pytest.raises(ValueError, match="negative"):
-        record_usage(None, UsageRecord(user_id, None, "openai", "m", -1, 0))
+@pytest.mark.parametrize(
+    ("tokens_in", "tokens_out", "stored", "note"),
+    [
+        (-1, 5, (0, 5, 5), "negative"),
+        (2**31, 2**31 + 7, (2**31, 2**31 + 7, 2**32 + 7), None),  # 64-bit columns (0006)
+        (10**15, 1, (10**12, 1, 10**12 + 1), "too_large"),
+        ("lots", 3, (0, 3, 3), "unexpected"),
+        (12.0, None, (12, 0, 12), "unexpected"),
+        (float("nan"), 2, (0, 2, 2), "unexpected"),
+    ],
+)
+def test_odd_token_counts_are_clamped_flagged_and_still_recorded(
+    db, user_id, tokens_in, tokens_out, stored, note
+):
+    """Finding 14: a paid call always leaves a usage row, whatever its counts."""
+    record_usage(db, UsageRecord(user_id, None, "openai", "m", tokens_in, tokens_out))
+    row = db.execute(
+        "SELECT tokens_in, tokens_out, tokens_total, counts_note FROM usage_logs"
+    ).fetchone()
+    assert row == (*stored, note)
+    assert tokens_used_today(db, user_id) == {"user": stored[2]}

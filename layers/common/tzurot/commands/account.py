@@ -137,7 +137,9 @@ Body = Callable[[AccountCall], Reply]
 def run(job: Job, ctx: JobContext, body: Body) -> str:
     """Claim the job, run `body`, send its reply; returns the outcome for the Jobs metric."""
     conn = ctx.conn()
-    claim = idempotency.claim(conn, job.interaction_id, job.command)
+    claim = idempotency.claim(
+        conn, job.interaction_id, job.command, receive_count=ctx.receive_count
+    )
     if not claim.claimed:
         log.info("duplicate delivery ignored", extra={"status": claim.status})
         return "duplicate"

@@ -1,7 +1,7 @@
 """/chat personality message: a user talks to a personality and gets its answer, paid with
 their own key.
 
-One warm turn is five database round trips and no KMS call:
+One warm turn is six database round trips (five with no daily limit) and no KMS call:
 
 1. claim the interaction (tzurot.jobs.idempotency): a redelivered job stops here;
 2. resolve the personality by name, slug or alias (with its default LLM config);
@@ -9,8 +9,12 @@ One warm turn is five database round trips and no KMS call:
    it), their timezone, their config layers, the conversation's recent history (joined with
    users, for who asked each question) and today's token usage;
 4. the user's key for the effective provider (decrypted in memory; the master key is cached);
-5. after the provider answered: the usage row, the two history rows and 'done', as one
-   statement (tzurot.db.compose.atomically), so they are written together or not at all.
+5. before the call, when a daily limit is set: check and reserve the call's estimated tokens
+   atomically (tzurot.usage.reservations), so jobs of one user running at once cannot all
+   pass the limit;
+6. after the provider answered: the usage row, the two history rows, the reservation settled
+   and 'done', as one statement (tzurot.commands.paid: retried, then spooled through SQS when
+   the database is away, so a paid call is never lost), written together or not at all.
 
 Long-term memory (tzurot.memory, for personalities with it on) adds at most one: its full-text
 recall rides in step 3, the vector recall after the embedding of the message is one query
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tzurot.commands import errors, history, replies, voice
+from tzurot.commands import errors, history, paid, replies, voice
 from tzurot.commands.account import USER_CTES
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
@@ -49,7 +53,7 @@ from tzurot.commands.config_resolution import (
 )
 from tzurot.commands.context import JobContext
 from tzurot.commands.prompt import ReferencedMessage, build_prompt
-from tzurot.db.compose import Statement, atomically
+from tzurot.db.compose import Statement
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
 from tzurot.key_fragments import protect
@@ -57,8 +61,9 @@ from tzurot.logs import get_logger
 from tzurot.memory import store as memory_store
 from tzurot.memory.recall import TurnMemory
 from tzurot.memory.settings import MemoryPolicy
-from tzurot.usage import limits
-from tzurot.usage.ledger import KeySource, UsageRecord, usage_statement
+from tzurot.providers.errors import UnreadableAnswer
+from tzurot.usage import limits, reservations
+from tzurot.usage.ledger import KeySource, UsageRecord
 
 if TYPE_CHECKING:
     from tzurot.jobs.model import Job
@@ -160,6 +165,7 @@ class ChatTurn(ClaimedJob):
         self.config: EffectiveConfig | None = None
         self.key_source: KeySource = "user"
         self.user_id: str | None = None
+        self.reserved = False
 
     # --- the turn -------------------------------------------------------------------------
 
@@ -230,40 +236,36 @@ class ChatTurn(ClaimedJob):
             referenced=referenced,
             recalled=memory.block(recalled, speaker=speaker, timezone=state.timezone),
         )
-        result = self._call(config, api_key, prompt)
-
-        atomically(
-            usage_statement(
-                UsageRecord(
+        self._reserve(conn, state.user_id, prompt, now)  # limits hold under concurrency
+        try:
+            result = self._call(config, api_key, prompt)
+        except UnreadableAnswer:  # paid all the same: recorded, then answered as a failure
+            paid.record(ctx, job, paid.PaidWrite(self._usage(state.user_id, None)), conn)
+            raise
+        write = paid.PaidWrite(
+            self._usage(state.user_id, result),
+            turn={
+                "channel_id": conversation_id(job),
+                "personality_id": str(personality.id),
+                "user_id": state.user_id,
+                "interaction_id": job.interaction_id,
+                "question": message,
+                "answer": result.text,
+            },
+            extra=tuple(
+                memory.statements(
                     user_id=state.user_id,
-                    personality_id=str(personality.id),
-                    provider=config.provider,
-                    model=config.model,
-                    tokens_in=result.tokens_in,
-                    tokens_out=result.tokens_out,
+                    interaction_id=job.interaction_id,
+                    channel_id=conversation_id(job),
+                    speaker=speaker,
+                    question=message,
+                    answer=result.text,
                     key_source=self.key_source,
+                    now=now,
                 )
             ),
-            history.turn_statement(
-                channel_id=conversation_id(job),
-                personality_id=str(personality.id),
-                user_id=state.user_id,
-                interaction_id=job.interaction_id,
-                question=message,
-                answer=result.text,
-            ),
-            *memory.statements(
-                user_id=state.user_id,
-                interaction_id=job.interaction_id,
-                channel_id=conversation_id(job),
-                speaker=speaker,
-                question=message,
-                answer=result.text,
-                key_source=self.key_source,
-                now=now,
-            ),
-            idempotency.finish_statement(job.interaction_id, "done"),
-        ).execute(conn)
+        )
+        paid.record(ctx, job, write, conn)  # retried, or spooled through SQS: never lost
         replies.send_answer(
             ctx.discord, job, personality, result.text, progress=self._record_replies
         )
@@ -279,6 +281,44 @@ class ChatTurn(ClaimedJob):
             },
         )
         return "ok"
+
+    def _reserve(self, conn, user_id: str, prompt, now: datetime) -> None:
+        """Check the daily limit and reserve this call's estimated tokens in one atomic step
+        (tzurot.usage.reservations); QuotaExceeded when other jobs in flight fill it."""
+        limit = limits.daily_limit(self.ctx.settings, self.key_source)
+        if limit <= 0 or self.config is None:
+            return
+        chars = len(prompt.system) + sum(len(m.content) for m in prompt.messages)
+        admission = reservations.reserve(
+            conn,
+            interaction_id=self.job.interaction_id,
+            user_id=user_id,
+            key_source=self.key_source,
+            tokens=reservations.estimate_tokens(chars, self.config.max_tokens),
+            token_limit=limit,
+            quota_day=limits.utc_day(now)[0],
+        )
+        if not admission.admitted:
+            used = admission.used + admission.reserved
+            quota = limits.Quota(self.key_source, limit, used, limits.utc_day(now)[1])
+            raise limits.QuotaExceeded(quota)
+        self.reserved = True
+
+    def _usage(self, user_id: str, result) -> UsageRecord:
+        """The usage row of this call; `result` None: the answer could not be read."""
+        config = self.config
+        assert config is not None and self.personality is not None
+        return UsageRecord(
+            user_id=user_id,
+            personality_id=str(self.personality.id),
+            provider=config.provider,
+            model=config.model,
+            tokens_in=result.tokens_in if result else 0,
+            tokens_out=result.tokens_out if result else 0,
+            key_source=self.key_source,
+            interaction_id=self.job.interaction_id,
+            counts_note=result.counts_note if result else "unreadable",
+        )
 
     def _record_replies(self, sent: int) -> None:
         """Best effort: if it cannot be written, a retry may only show a part twice."""
@@ -361,6 +401,8 @@ class ChatTurn(ClaimedJob):
 
         ctx, job = self.ctx, self.job
         provider = self.config.provider if self.config else None
+        if self.reserved:  # the call failed or never happened: its reservation goes back
+            best_effort(lambda: reservations.release(ctx.conn(), job.interaction_id))
         self._hand_back_if_passing(exc)
 
         if isinstance(exc, Refusal):

@@ -32,7 +32,9 @@ class ClaimedJob:
 
     def run(self) -> str:
         conn = self.ctx.conn()
-        claim = idempotency.claim(conn, self.job.interaction_id, self.kind)
+        claim = idempotency.claim(
+            conn, self.job.interaction_id, self.kind, receive_count=self.ctx.receive_count
+        )
         if not claim.claimed:
             log.info(
                 "duplicate delivery ignored",

@@ -72,6 +72,10 @@ CATEGORIES: dict[str, Category] = {
     "unavailable": Category(
         "{provider} is not answering right now. Please try again in a little while."
     ),
+    "unreadable_answer": Category(
+        "{provider} sent an answer I couldn't read. Please try again.",
+        action="{provider} sent an answer I couldn't read; please try again.",
+    ),
     "internal": Category("Something went wrong on my side. Please try again later."),
     # A passing failure of something else than the provider (database, Discord, KMS) that
     # outlasted every retry.

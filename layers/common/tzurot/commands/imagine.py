@@ -14,11 +14,13 @@ One job, in order:
    no field for one), the other advanced parameters, all validated with tzurot.params;
 5. limits, before any provider call: `Settings.image_hourly_limit` images per rolling hour
    (usage_logs rows of request_type 'image', read through the (user_id, timestamp) index) and
-   the daily token limit every request counts against (two jobs of one user running at the
-   same moment may both pass, as with chat's daily limit; the next one is refused);
+   the daily token limit every request counts against; checked on step 3's read, then once
+   more atomically while reserving one image (tzurot.usage.reservations), so jobs of one user
+   running at the same moment cannot all pass;
 6. the user's key, decrypted in memory, and the provider call. Never the operator's key: guest
    mode pays for chat only (images cost 10-100 times more, and a guest model is a text model);
-7. one statement: the usage row and 'done' (tzurot.db.compose.atomically). An image is counted
+7. one statement: the usage row, the reservation settled and 'done' (tzurot.commands.paid:
+   retried, or spooled through SQS when the database is away). An image is counted
    as `IMAGE_TOKENS` output tokens (the proposal's "1 image = 1000 tokens"; providers do not
    report image tokens uniformly, and some not at all), 0 input tokens;
 8. the deferred message is edited into an embed around the uploaded file (`files[0]` plus
@@ -41,16 +43,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tzurot.commands import errors, replies
+from tzurot.commands import errors, paid, replies
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.context import JobContext
-from tzurot.db.compose import atomically
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
 from tzurot.key_fragments import protect
 from tzurot.logs import get_logger
-from tzurot.usage import limits
-from tzurot.usage.ledger import UsageRecord, usage_statement
+from tzurot.usage import limits, reservations
+from tzurot.usage.ledger import UsageRecord
 
 if TYPE_CHECKING:
     from tzurot.catalog.checks import ImageModels
@@ -345,6 +346,7 @@ class ImagineJob(ClaimedJob):
         self.personality: Personality | None = None
         self.plan: ImagePlan | None = None
         self.user_id: str | None = None
+        self.reserved = False
 
     def _work(self, conn, claim: idempotency.Claim) -> str:
         from tzurot.catalog.checks import ImageModels
@@ -379,21 +381,19 @@ class ImagineJob(ClaimedJob):
             raise NoImageKey(plan.provider, self.personality)
         protect(api_key)  # no piece of it in any log line of this job
 
+        self._reserve(conn, state, now)  # limits hold under concurrency
         image = self._generate(plan, api_key)
-        atomically(
-            usage_statement(
-                UsageRecord(
-                    user_id=state.user_id,
-                    personality_id=str(self.personality.id) if self.personality else None,
-                    provider=plan.provider,
-                    model=plan.model,
-                    tokens_in=0,
-                    tokens_out=IMAGE_TOKENS,
-                    request_type="image",
-                )
-            ),
-            idempotency.finish_statement(job.interaction_id, "done"),
-        ).execute(conn)
+        usage = UsageRecord(
+            user_id=state.user_id,
+            personality_id=str(self.personality.id) if self.personality else None,
+            provider=plan.provider,
+            model=plan.model,
+            tokens_in=0,
+            tokens_out=IMAGE_TOKENS,
+            request_type="image",
+            interaction_id=job.interaction_id,
+        )
+        paid.record(ctx, job, paid.PaidWrite(usage), conn)  # retried, or spooled: never lost
         limit = job.attachment_size_limit or DISCORD_UPLOAD_LIMIT
         if len(image.data) > limit:
             raise ImageTooLarge(len(image.data), limit)
@@ -401,6 +401,37 @@ class ImagineJob(ClaimedJob):
         recent_images.put(job.interaction_id, reply)
         self._send(reply)
         return "ok"
+
+    def _reserve(self, conn, state: UserImageState, now: datetime) -> None:
+        """Check both limits and reserve one image and its tokens in one atomic step
+        (tzurot.usage.reservations): jobs of one user running at once cannot all pass."""
+        settings = self.ctx.settings
+        token_limit, image_limit = settings.daily_token_limit, settings.image_hourly_limit
+        if token_limit <= 0 and image_limit <= 0:
+            return
+        admission = reservations.reserve(
+            conn,
+            interaction_id=self.job.interaction_id,
+            user_id=state.user_id,
+            key_source="user",
+            tokens=IMAGE_TOKENS,
+            token_limit=max(token_limit, 0),
+            quota_day=limits.utc_day(now)[0],
+            images=1,
+            image_limit=max(image_limit, 0),
+            image_since=now - HOUR,
+        )
+        if admission.admitted:
+            self.reserved = True
+        elif admission.images_reached:
+            recent = state.recent_images
+            frees_at = recent[-image_limit] + HOUR if len(recent) >= image_limit else now + HOUR
+            raise ImageLimitReached(image_limit, frees_at)
+        else:
+            used = admission.used + admission.reserved
+            raise limits.QuotaExceeded(
+                limits.Quota("user", token_limit, used, limits.utc_day(now)[1])
+            )
 
     def _generate(self, plan: ImagePlan, api_key: str) -> ImageResult:
         from tzurot.observability import provider_timer
@@ -440,6 +471,8 @@ class ImagineJob(ClaimedJob):
 
         ctx, job = self.ctx, self.job
         provider = self.plan.provider if self.plan else None
+        if self.reserved:  # the call failed or never happened: its reservation goes back
+            best_effort(lambda: reservations.release(ctx.conn(), job.interaction_id))
         self._hand_back_if_passing(exc)
         if isinstance(exc, ImagineRefused):
             reply = errors.ErrorReply(

@@ -24,8 +24,11 @@ from tzurot.errors import TzurotError
 DEFAULT_PORT = 8787
 REGION = "us-east-1"
 QUEUES = ("generate", "image")
+# The template's queue timings (tests/unit/test_dev_queue_timings.py keeps them equal): with a
+# shorter visibility than the claim's lease, a redelivery would find the claim of a failed
+# attempt still live and the job would reach the DLQ unanswered.
 MAX_RECEIVES = 3  # deliveries before a message moves to its dead-letter queue
-VISIBILITY_TIMEOUT_SECONDS = 180
+VISIBILITY_TIMEOUT_SECONDS = 330
 KMS_STATE_FILE = "dev-kms-key.json"
 
 

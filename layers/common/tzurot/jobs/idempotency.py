@@ -19,6 +19,12 @@ claim returns decides what happens:
    job. What the dead attempt already did is safe to redo, because the worker commits its
    writes (usage row, history rows, 'done') in ONE statement only after the provider answered,
    and replies after that; an attempt that died before that statement left nothing behind.
+   4b. A later SQS receive takes a claim over at once, lease or not: SQS delivers a message
+   again only after the earlier receive is over (its visibility timeout, 330 s, outlasts the
+   function's timeout) or was handed back, so the attempt holding a claim of a lower receive
+   count is gone. This is what a database outage at job start needs: the failed attempt could
+   not give its claim back, and the next receive would otherwise find it busy until the lease
+   ran out and the job reached the DLQ unanswered.
    The one window this accepts: an attempt killed outright (the function timeout) after that
    statement and before its reply reached Discord leaves the job 'done' and unanswered. Closing
    it would take a sixth round trip per job (mark 'done' only after replying).
@@ -59,11 +65,13 @@ Status = Literal["processing", "done", "failed"]
 # The DO UPDATE only fires for a claim whose holder is gone; RETURNING then yields the row, and
 # xmax = 0 tells a fresh insert from a takeover. No row back means done, failed or busy; the
 # second query (only on that path) tells which.
-_CLAIM = """INSERT INTO processed_interactions AS p (interaction_id, job_kind, status, reference)
-VALUES (%(interaction_id)s, %(job_kind)s, 'processing', %(reference)s)
+_CLAIM = """INSERT INTO processed_interactions AS p
+    (interaction_id, job_kind, status, reference, receive_count)
+VALUES (%(interaction_id)s, %(job_kind)s, 'processing', %(reference)s, %(receive_count)s)
 ON CONFLICT (interaction_id) DO UPDATE
-    SET attempts = p.attempts + 1, updated_at = now()
-    WHERE p.status = 'processing' AND p.updated_at < now() - %(lease)s
+    SET attempts = p.attempts + 1, updated_at = now(), receive_count = EXCLUDED.receive_count
+    WHERE p.status = 'processing'
+      AND (p.updated_at < now() - %(lease)s OR p.receive_count < EXCLUDED.receive_count)
 RETURNING p.attempts, p.reference, p.replies_sent"""
 
 _STATUS = """SELECT status, attempts, reference FROM processed_interactions
@@ -98,11 +106,19 @@ def new_reference() -> str:
     return secrets.token_hex(REFERENCE_BYTES)
 
 
-def claim(conn, interaction_id: str, job_kind: str, *, lease: timedelta = LEASE) -> Claim:
+def claim(
+    conn,
+    interaction_id: str,
+    job_kind: str,
+    *,
+    lease: timedelta = LEASE,
+    receive_count: int = 1,
+) -> Claim:
     """Claim `interaction_id` for this attempt (one round trip on the usual path).
 
     Returns a Claim with claimed=True to proceed, or claimed=False when the job already ended
-    ('done' or 'failed'); raises Busy while another live attempt holds it.
+    ('done' or 'failed'); raises Busy while another live attempt holds it. `receive_count` is
+    this delivery's SQS ApproximateReceiveCount (case 4b above).
     """
     row = conn.execute(
         _CLAIM,
@@ -111,13 +127,14 @@ def claim(conn, interaction_id: str, job_kind: str, *, lease: timedelta = LEASE)
             "job_kind": job_kind[:20],
             "reference": new_reference(),
             "lease": lease,
+            "receive_count": receive_count,
         },
     ).fetchone()
     if row is not None:
         return Claim(interaction_id, True, "processing", row[0], row[1], row[2])
     current = conn.execute(_STATUS, {"interaction_id": interaction_id}).fetchone()
     if current is None:  # deleted in between (an operator cleaning up): claim afresh
-        return claim(conn, interaction_id, job_kind, lease=lease)
+        return claim(conn, interaction_id, job_kind, lease=lease, receive_count=receive_count)
     status, attempts, reference = current
     if status == "processing":
         raise Busy(interaction_id)

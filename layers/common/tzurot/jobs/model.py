@@ -65,8 +65,9 @@ class Job(BaseModel):
     version: Literal[2] = JOB_VERSION
     queue: Queue
     # "command": a slash command; "modal": a submitted modal (options hold its fields);
-    # "component": a confirmation button (options hold its scope, tzurot.discord.components).
-    source: Literal["command", "modal", "component"] = "command"
+    # "component": a confirmation button (options hold its scope, tzurot.discord.components);
+    # "spool": the writes of a paid call the worker could not make (tzurot.commands.paid).
+    source: Literal["command", "modal", "component", "spool"] = "command"
     interaction_id: str
     token_sealed: SealedToken = Field(repr=False)
     application_id: str

@@ -61,8 +61,8 @@ class JobQueue:
             }
         )
 
-    def send(self, job: Job) -> str:
-        """Enqueue `job`; returns the SQS message id."""
+    def send(self, job: Job, *, delay_seconds: int = 0) -> str:
+        """Enqueue `job` (visible after `delay_seconds`, at most 900); returns the message id."""
         url = self._urls.get(job.queue)
         if not url:
             raise QueueUnavailable(f"no queue configured for {job.queue} jobs")
@@ -71,7 +71,8 @@ class JobQueue:
         try:
             # Inside the try: a client that cannot be made (no region, say) is an outage too.
             client = self._client or sqs_client()
-            reply = client.send_message(QueueUrl=url, MessageBody=job.to_message())
+            extra = {"DelaySeconds": min(delay_seconds, 900)} if delay_seconds > 0 else {}
+            reply = client.send_message(QueueUrl=url, MessageBody=job.to_message(), **extra)
         except (BotoCoreError, ClientError) as exc:
             # The error code (or class) only: a service message is text we do not control.
             reason = (

@@ -237,6 +237,10 @@ class Worker:
         backoff.bring_back_sooner(record, seconds)
 
     def _run(self, job, receive_count: int) -> str:
+        if job.source == "spool":  # a paid call's writes, made late: no reply, no age limit
+            from tzurot.commands import paid
+
+            return paid.replay(job, self._context(receive_count))
         age = self._age(job)
         if age >= TOKEN_LIFETIME:
             log.warning(
@@ -245,16 +249,7 @@ class Worker:
             )
             return "expired"
         job = self._open_token(job, receive_count)
-        ctx = JobContext(
-            settings=self.settings,
-            connection=self.connection,
-            discord=self.discord,
-            keyring=self.keyring,
-            receive_count=receive_count,
-            max_receives=self.settings.job_max_receives,
-            clock=self.clock,
-            provider_options=self.provider_options,
-        )
+        ctx = self._context(receive_count)
         handler = handler_for(job.command, self.handlers)
         if handler is None:
             log.warning("no handler for command", extra={"command": job.command})
@@ -266,6 +261,18 @@ class Worker:
             raise
         except Exception as exc:
             return self._unhandled(job, ctx, exc)
+
+    def _context(self, receive_count: int) -> JobContext:
+        return JobContext(
+            settings=self.settings,
+            connection=self.connection,
+            discord=self.discord,
+            keyring=self.keyring,
+            receive_count=receive_count,
+            max_receives=self.settings.job_max_receives,
+            clock=self.clock,
+            provider_options=self.provider_options,
+        )
 
     def _open_token(self, job, receive_count: int):
         """The job with its interaction token opened (the keyring's KMS client, when the

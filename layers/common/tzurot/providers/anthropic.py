@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
+from tzurot.providers.base import ChatRequest, ChatResult, TextProvider, read_paid
 from tzurot.providers.errors import (
     BadRequest,
     ContentBlocked,
@@ -103,6 +103,9 @@ class AnthropicProvider(ProviderClient, TextProvider):
             json=self.build_body(request),
             timeout=CHAT_TIMEOUT,
         )
+        return read_paid(self.label, lambda: self.parse_result(data, request))
+
+    def parse_result(self, data: Any, request: ChatRequest) -> ChatResult:
         if not isinstance(data, dict) or not isinstance(data.get("content"), list):
             raise self.http.fail(
                 ProviderUnavailable(provider=self.label, detail="returned no answer")
@@ -118,15 +121,15 @@ class AnthropicProvider(ProviderClient, TextProvider):
             raise self.http.fail(ContentBlocked(provider=self.label))
         usage = data.get("usage") or {}
         # input_tokens counts only what was neither written to nor read from the cache.
-        tokens_in = sum(
-            int(usage.get(k) or 0)
+        tokens_in = tuple(
+            usage.get(k)
             for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
         )
         details = usage.get("output_tokens_details")
         return ChatResult(
             text=text,
             tokens_in=tokens_in,
-            tokens_out=int(usage.get("output_tokens") or 0),
+            tokens_out=usage.get("output_tokens"),
             model=data.get("model") or request.model,
             finish_reason=_FINISH.get(stop, stop),
             reasoning_tokens=int(details.get("thinking_tokens") or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -47,6 +48,9 @@ class ChatResult:
     """
 
     text: str
+    # As the provider reported them: a number, None, or a tuple of parts to add up. Made fit
+    # for the ledger on creation (tzurot.usage.counts): never negative, never absurd, and
+    # `counts_note` says when they were changed.
     tokens_in: int
     tokens_out: int
     model: str
@@ -55,10 +59,37 @@ class ChatResult:
     # reasoning/thinking, and input read from the provider's prompt cache.
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    counts_note: str | None = None
+
+    def __post_init__(self) -> None:
+        from tzurot.usage.counts import clamp_total
+
+        notes = []
+        for name in ("tokens_in", "tokens_out"):
+            value = getattr(self, name)
+            value, note = clamp_total(*(value if isinstance(value, tuple) else (value,)))
+            object.__setattr__(self, name, value)
+            notes.append(note)
+        if self.counts_note is None:
+            object.__setattr__(self, "counts_note", notes[0] or notes[1])
 
     @property
     def tokens_total(self) -> int:
         return self.tokens_in + self.tokens_out
+
+
+def read_paid(label: str, read: Callable[[], ChatResult]) -> ChatResult:
+    """Read a provider's successful (so paid) answer; a shape the reader does not expect is
+    UnreadableAnswer, never a bare KeyError or TypeError, so the caller still records the call.
+    """
+    from tzurot.providers.errors import ProviderError, UnreadableAnswer
+
+    try:
+        return read()
+    except ProviderError:
+        raise
+    except Exception as exc:
+        raise UnreadableAnswer(provider=label) from exc
 
 
 class KeyValidator(Protocol):

@@ -91,5 +91,13 @@ class ProviderUnavailable(ProviderError):
     summary = "is unreachable or failing right now"
 
 
+class UnreadableAnswer(ProviderError):
+    """A successful (paid) answer of a shape this package cannot read. Not retried: another
+    call would be paid again; the call is recorded with unknown counts."""
+
+    category = "unreadable_answer"
+    summary = "sent an answer that could not be read"
+
+
 class UnknownProvider(TzurotError):
     """A provider name this package does not know (not a failure of any provider)."""

@@ -22,6 +22,7 @@ from tzurot.providers.base import (
     closest_aspect_ratio,
     decode_base64,
     image_mime,
+    read_paid,
 )
 from tzurot.providers.errors import (
     BadRequest,
@@ -133,6 +134,9 @@ class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
             json=self.build_body(request),
             timeout=CHAT_TIMEOUT,
         )
+        return read_paid(self.label, lambda: self.parse_result(data, model))
+
+    def parse_result(self, data: Any, model: str) -> ChatResult:
         candidate = self.first_candidate(data)
         finish = candidate.get("finishReason")
         parts = (candidate.get("content") or {}).get("parts") or []
@@ -144,11 +148,11 @@ class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
         thoughts = int(usage.get("thoughtsTokenCount") or 0)
         return ChatResult(
             text=text,
-            # promptTokenCount includes the cached part (cachedContentTokenCount).
-            tokens_in=int(usage.get("promptTokenCount") or 0)
-            + int(usage.get("toolUsePromptTokenCount") or 0),
+            # promptTokenCount includes the cached part (cachedContentTokenCount). Counts go in
+            # as sent (parts added up, odd values clamped and flagged: ChatResult).
+            tokens_in=(usage.get("promptTokenCount"), usage.get("toolUsePromptTokenCount")),
             # Thinking tokens are billed as output, like OpenAI's reasoning tokens.
-            tokens_out=int(usage.get("candidatesTokenCount") or 0) + thoughts,
+            tokens_out=(usage.get("candidatesTokenCount"), usage.get("thoughtsTokenCount")),
             model=data.get("modelVersion") or model,
             finish_reason=_FINISH.get(finish, finish.lower() if finish else None),
             reasoning_tokens=thoughts,

@@ -20,6 +20,7 @@ from tzurot.providers.base import (
     TextProvider,
     decode_base64,
     image_mime,
+    read_paid,
 )
 from tzurot.providers.errors import (
     ContentBlocked,
@@ -80,7 +81,7 @@ class OpenAICompatible(ProviderClient, TextProvider):
             json=self.build_body(request),
             timeout=CHAT_TIMEOUT,
         )
-        return self.parse_result(data, request, api_key)
+        return read_paid(self.label, lambda: self.parse_result(data, request, api_key))
 
     def first_choice(self, data: Any, api_key: str) -> dict[str, Any]:
         """choices[0] of a completion, raising the errors some answers carry inside a 200."""
@@ -109,8 +110,8 @@ class OpenAICompatible(ProviderClient, TextProvider):
         usage = data.get("usage") or {}
         return ChatResult(
             text=text,
-            tokens_in=_count(usage, "prompt_tokens"),
-            tokens_out=_count(usage, "completion_tokens"),
+            tokens_in=usage.get("prompt_tokens"),
+            tokens_out=usage.get("completion_tokens"),
             model=data.get("model") or request.model,
             finish_reason=_FINISH.get(finish, finish),
             reasoning_tokens=_count(usage.get("completion_tokens_details"), "reasoning_tokens"),

@@ -12,16 +12,21 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tzurot.db.compose import Statement
+from tzurot.usage.counts import CountsNote, clamp_count
 
 RequestType = Literal["text", "voice", "image", "embedding"]
 KeySource = Literal["user", "guest"]
 
+# At most one row per interaction (a partial unique index, migration 0006): a write replayed
+# by a redelivery or from the spool counts once.
 _INSERT = """INSERT INTO usage_logs
     (user_id, personality_id, provider, model, tokens_in, tokens_out, tokens_total,
-     request_type, key_source)
+     request_type, key_source, interaction_id, counts_note)
 VALUES (%(usage_user_id)s, %(usage_personality_id)s, %(usage_provider)s, %(usage_model)s,
         %(usage_tokens_in)s, %(usage_tokens_out)s, %(usage_tokens_total)s,
-        %(usage_request_type)s, %(usage_key_source)s)"""
+        %(usage_request_type)s, %(usage_key_source)s, %(usage_interaction_id)s,
+        %(usage_counts_note)s)
+ON CONFLICT (interaction_id) WHERE interaction_id IS NOT NULL DO NOTHING"""
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class UsageRecord:
     tokens_out: int
     request_type: RequestType = "text"
     key_source: KeySource = "user"
+    interaction_id: str | None = None
+    counts_note: CountsNote | None = None  # set when the counts are not the provider's own
 
     @property
     def tokens_total(self) -> int:
@@ -43,9 +50,12 @@ class UsageRecord:
 
 
 def usage_statement(record: UsageRecord) -> Statement:
-    """The INSERT recording `record`, to run alone or combined with other writes."""
-    if record.tokens_in < 0 or record.tokens_out < 0:
-        raise ValueError("token counts cannot be negative")
+    """The INSERT recording `record`, to run alone or combined with other writes. Counts that
+    cannot be stored as they are (negative, absurdly large, not numbers) are clamped and the
+    row says so (`counts_note`): a paid call always leaves a row."""
+    tokens_in, note_in = clamp_count(record.tokens_in)
+    tokens_out, note_out = clamp_count(record.tokens_out)
+    note = record.counts_note or note_in or note_out
     return Statement(
         _INSERT,
         {
@@ -55,11 +65,13 @@ def usage_statement(record: UsageRecord) -> Statement:
             ),
             "usage_provider": record.provider,
             "usage_model": record.model[:100],
-            "usage_tokens_in": record.tokens_in,
-            "usage_tokens_out": record.tokens_out,
-            "usage_tokens_total": record.tokens_total,
+            "usage_tokens_in": tokens_in,
+            "usage_tokens_out": tokens_out,
+            "usage_tokens_total": tokens_in + tokens_out,
             "usage_request_type": record.request_type,
             "usage_key_source": record.key_source,
+            "usage_interaction_id": record.interaction_id,
+            "usage_counts_note": note,
         },
     )
 

@@ -5,3 +5,4 @@ handlers, moto SQS and KMS, a real PostgreSQL, loopback fakes of Discord and the
 """
 
 from tests.e2e.chat_stack import chat, chat_servers  # noqa: F401  (fixtures, re-exported)
+from tests.e2e.imagine_stack import imagine  # noqa: F401  (fixture, re-exported)

@@ -311,6 +311,10 @@ def test_long_answer_continues_in_followups(chat):
 
 def test_linked_messages_are_fetched_with_the_bot_token(chat):
     chat.store_key("openai")
+    guilds = chat.discord.sink.guilds  # a server where everyone may read #general
+    guilds.add_guild(GUILD.guild_id)
+    guilds.add_member(GUILD.guild_id, {"id": GUILD.user_id, "username": GUILD.username})
+    guilds.add_channel("300000000000000003", GUILD.guild_id)
     linked = chat.discord.sink.add_message(
         "300000000000000003",
         "the quarterly numbers are up",
@@ -321,11 +325,14 @@ def test_linked_messages_are_fetched_with_the_bot_token(chat):
     last = chat.provider("openai").last_request.json["messages"][-1]["content"]
     assert f"[1] Bob B. at {linked['timestamp']}: the quarterly numbers are up" in last
     assert "[2]" not in last  # the same link twice is one message
-    fetches = chat.discord.sink.calls_to("GET /channels/")
+    fetches = chat.discord.sink.calls_to("GET /(channels|guilds)/")
     assert [call.line for call in fetches] == [
-        f"GET /channels/300000000000000003/messages/{linked['id']}"
+        "GET /channels/300000000000000003",  # the user's permissions there, then the message
+        f"GET /guilds/{GUILD.guild_id}",
+        f"GET /guilds/{GUILD.guild_id}/members/{GUILD.user_id}",
+        f"GET /channels/300000000000000003/messages/{linked['id']}",
     ]
-    assert [call.bot_auth for call in fetches] == [True]
+    assert [call.bot_auth for call in fetches] == [True] * 4
     # The history keeps what the user wrote, not the context block.
     assert chat.history_rows()[0][3] == f"what do you think of {link} ? (again: {link})"
 

@@ -347,6 +347,7 @@ class ChatTurn(ClaimedJob):
     def _referenced(self, message: str, limit: int) -> list[ReferencedMessage]:
         """Messages linked in the text, fetched with the bot token; skipped quietly without one
         or when a message cannot be read (deleted, no access)."""
+        from tzurot.discord.permissions import ChannelAccess
         from tzurot.discord.rest import DiscordError
 
         discord = self.ctx.discord
@@ -354,7 +355,13 @@ class ChatTurn(ClaimedJob):
         if not links or not discord.has_bot_token:
             return []
         found = []
+        access = ChannelAccess(discord, self.job.guild_id, self.job.user_id)
         for channel_id, message_id in links:
+            if self.job.guild_id is not None and not access.can_read(channel_id):
+                # The bot could read it; the user could not: the model is told, not shown.
+                log.info("linked message skipped", extra={"reason": "user cannot read channel"})
+                found.append(HIDDEN_LINK)
+                continue
             try:
                 data = discord.get_message(channel_id, message_id)
             except DiscordError as exc:
@@ -469,11 +476,18 @@ class ChatTurn(ClaimedJob):
             log.error("could not deliver the error reply", extra={"reference": self.reference})
 
 
+HIDDEN_LINK = ReferencedMessage(
+    author="(not shown)",
+    content="A linked message was left out: it is in a channel this user cannot read.",
+)
+
+
 def readable_links(message: str, job: Job) -> list[tuple[str, str]]:
     """(channel id, message id) of the message links in `message` that the bot may read for
     this user, in order, without repeats: links into the server the command came from, or in a
     DM, into that DM. The bot token could read a message elsewhere too, but the bot cannot tell
-    whether this user may see it there, so such links are skipped."""
+    whether this user may see it there, so such links are skipped. Within the server, each
+    channel is then checked against the user's permissions (tzurot.discord.permissions)."""
     found: list[tuple[str, str]] = []
     for guild, channel_id, message_id in _MESSAGE_LINK.findall(message):
         if job.guild_id is not None:

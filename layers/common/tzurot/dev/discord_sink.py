@@ -35,6 +35,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tzurot.dev.discord_guilds import GuildDirectory
+
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MAX_CONTENT = 2000
@@ -386,6 +388,7 @@ class DiscordSink:
             self._dm_channels: dict[str, dict] = {}
             self.saved: list[Path] = []  # files written to files_dir, in order
             self._commands: dict[str | None, list[dict]] = {}
+            self.guilds = GuildDirectory()  # servers, roles, members, channels (Discord's JSON)
 
     def add_message(self, channel_id: str, content: str = "", **fields: Any) -> dict:
         """Put a message a user wrote into the fake (for GET /channels/{cid}/messages/{mid})."""
@@ -443,6 +446,15 @@ class DiscordSink:
             route("/users/@me/channels", ["POST"], self._create_dm, bot=True),
             route("/channels/{channel_id}/messages", ["POST"], self._create_message, bot=True),
             route("/channels/{channel_id}/messages/{message_id}", ["GET"], self._get, bot=True),
+            route("/channels/{channel_id}", ["GET"], self._directory("channel"), bot=True),
+            route("/guilds/{guild_id}", ["GET"], self._directory("guild"), bot=True),
+            route("/guilds/{guild_id}/roles", ["GET"], self._directory("roles"), bot=True),
+            route(
+                "/guilds/{guild_id}/members/{user_id}",
+                ["GET"],
+                self._directory("member"),
+                bot=True,
+            ),
             route(commands, ["GET", "PUT"], self._commands_endpoint, bot=True),
             route(guild_commands, ["GET", "PUT"], self._commands_endpoint, bot=True),
             Route(API_PREFIX + "/_sink/wait", self._wait_endpoint, methods=["POST"]),
@@ -625,6 +637,16 @@ class DiscordSink:
         if message is None or message["channel_id"] != params["channel_id"]:
             return _error(404, 10008, "Unknown Message")
         return JSONResponse(message)
+
+    def _directory(self, kind: str) -> Handler:
+        """GET of a guild, its roles, a member or a channel (tzurot.dev.discord_guilds)."""
+
+        def handler(call: RecordedCall, params: dict) -> Response:
+            key = [params[name] for name in ("guild_id", "channel_id", "user_id") if name in params]
+            found, (code, message) = self.guilds.lookup(kind, *key)
+            return _error(404, code, message) if found is None else JSONResponse(found)
+
+        return handler
 
     def _commands_endpoint(self, call: RecordedCall, params: dict) -> Response:
         guild_id = params.get("guild_id")

@@ -205,6 +205,9 @@ _FOLLOWUP = "/webhooks/{application_id}/{interaction_token}"
 _DM_CHANNEL = "/users/@me/channels"
 _CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 _CHANNEL_MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+_CHANNEL = "/channels/{channel_id}"
+_GUILD = "/guilds/{guild_id}"
+_GUILD_MEMBER = "/guilds/{guild_id}/members/{user_id}"
 _GLOBAL_COMMANDS = "/applications/{application_id}/commands"
 _GUILD_COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 
@@ -294,6 +297,19 @@ class DiscordRest:
         route = self._bot_route(
             "GET", _CHANNEL_MESSAGE, channel_id=str(channel_id), message_id=str(message_id)
         )
+        return self._request(route)
+
+    def get_channel(self, channel_id: str) -> dict:
+        """A channel with its permission overwrites (or a thread, with its parent_id)."""
+        return self._request(self._bot_route("GET", _CHANNEL, channel_id=str(channel_id)))
+
+    def get_guild(self, guild_id: str) -> dict:
+        """A guild with its roles and owner_id."""
+        return self._request(self._bot_route("GET", _GUILD, guild_id=str(guild_id)))
+
+    def get_member(self, guild_id: str, user_id: str) -> dict:
+        """A guild member with their role ids."""
+        route = self._bot_route("GET", _GUILD_MEMBER, guild_id=str(guild_id), user_id=str(user_id))
         return self._request(route)
 
     def get_commands(self, guild_id: str | None = None) -> list[dict]:

@@ -6,6 +6,7 @@ Two layers keep secrets out (see `tzurot.redaction`):
   exception text), whoever logs it: httpx, botocore, our code; test captures see it scrubbed;
 - the JSON formatter redacts the whole serialized record again (extra keys, appended keys,
   exception and traceback fields), and drops the string value of any field named like a secret.
+Each record is one line, written whole even while a batch runs jobs in parallel (tzurot.lines).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from tzurot.key_fragments import scrub_current
+from tzurot.lines import LineHandler
 from tzurot.redaction import install_redaction, redact
 
 _loggers: dict[str, Logger] = {}
@@ -56,8 +58,11 @@ def get_logger(service: str = "tzurot-app", **kwargs) -> Logger:
         raise ValueError('use a dotted service name such as "tzurot.chat", not "tzurot"')
     install_redaction()
     if kwargs:
+        kwargs.setdefault("logger_handler", LineHandler())
         return Logger(service=service, logger_formatter=RedactingFormatter(), **kwargs)
     logger = _loggers.get(service)
     if logger is None:
-        logger = _loggers[service] = Logger(service=service, logger_formatter=RedactingFormatter())
+        logger = _loggers[service] = Logger(
+            service=service, logger_formatter=RedactingFormatter(), logger_handler=LineHandler()
+        )
     return logger

@@ -49,14 +49,17 @@ def _label(value: object) -> str:
 def _emit(name: str, unit: str, value: float, **dimensions: object) -> None:
     # Imported here: the interactions function's cold start does not pay for the metrics module
     # until it records something.
-    from aws_lambda_powertools.metrics import single_metric
+    from aws_lambda_powertools.metrics.base import SingleMetric
 
-    base = {"function": _state["function"]}
-    with single_metric(
-        name=name, unit=unit, value=value, namespace=NAMESPACE, default_dimensions=base
-    ) as metric:
-        for key, dimension in dimensions.items():
-            metric.add_dimension(name=key, value=_label(dimension))
+    from tzurot.lines import write_line
+
+    # powertools' single_metric would print() it: two writes, which threads can interleave.
+    metric = SingleMetric(namespace=NAMESPACE)
+    metric.add_metric(name=name, unit=unit, value=value)
+    metric.add_dimension(name="function", value=_state["function"])
+    for key, dimension in dimensions.items():
+        metric.add_dimension(name=key, value=_label(dimension))
+    write_line(json.dumps(metric.serialize_metric_set(), separators=(",", ":")))
 
 
 def record_cold_start() -> None:

@@ -1,11 +1,15 @@
 """Adapter: the interactions endpoint as an ASGI app (`POST /interactions`) for `tzurot dev`.
 
 Same core as the Lambda adapter; this only moves bytes. The body is read with a cap so an
-oversized request is refused (413) without buffering it whole.
+oversized request is refused (413) without buffering it whole, and with a deadline so a client
+that sends it slowly (a byte a second) gets 408 instead of holding a connection and a worker
+forever; the server closes idle keep-alive connections after `KEEP_ALIVE_SECONDS`
+(tzurot.dev.stack.serve_app).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -21,6 +25,10 @@ from tzurot.discord.endpoint import (
     InteractionEndpoint,
     default_endpoint,
 )
+
+BODY_SECONDS = 10.0  # Discord sends a few KB at once; nothing honest takes this long
+KEEP_ALIVE_SECONDS = 5
+TIMED_OUT = HttpResponse(408, {"content-type": "application/json"}, b'{"error":"request timeout"}')
 
 
 def _response(result: HttpResponse) -> Response:
@@ -44,7 +52,11 @@ def create_app(endpoint: Callable[[], InteractionEndpoint] = default_endpoint) -
     """`endpoint` is called per request, so a reconfigured environment takes effect at once."""
 
     async def interactions(request: Request) -> Response:
-        body = await _read_capped(request)
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _read_capped(request)
+        except TimeoutError:
+            return _response(TIMED_OUT)
         if body is None:
             return _response(TOO_LARGE)
         # The core blocks (SQS, KMS, database): keep it off the event loop.

@@ -341,8 +341,12 @@ def serve_app(app: Any, port: int, *, name: str, flag: str | None = None) -> Ser
     that picks the port, named when it is in use."""
     import uvicorn
 
+    from tzurot.dev.asgi import KEEP_ALIVE_SECONDS
+
     sock = _bind(port, flag)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", timeout_keep_alive=KEEP_ALIVE_SECONDS
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=lambda: asyncio.run(server.serve(sockets=[sock])), name=name, daemon=True

@@ -13,6 +13,10 @@ Both statements travel in one simple-protocol message (psycopg's ClientCursor), 
 runs as one transaction: the lock is held until the reservation is committed, and the second
 statement's snapshot is taken after the lock was granted, so it sees every reservation committed
 before it. Different users never wait for each other (except on a hash collision, briefly).
+The transaction commits without waiting for its WAL flush (`synchronous_commit off`, that
+transaction only): a reservation is short-lived bookkeeping, and a crash that lost one would
+only let one job through that a limit might have held; the wait it saves is the fsync, most of
+the statement's cost (0.5 ms of 0.52 on an idle machine, several under load).
 
 A job is admitted while `settled + reserved by others < limit`; it then adds its own estimate.
 With estimates that bound the real cost (prompt characters plus the output token limit: a token
@@ -36,7 +40,8 @@ LOCK_SPACE = 610_010  # the first key of pg_advisory_xact_lock(int, int): "usage
 # A request that sets no output limit may still answer at length: reserve this much for it.
 DEFAULT_OUTPUT_ESTIMATE = 4096
 
-_RESERVE = """SELECT pg_advisory_xact_lock(%(lock_space)s, hashtext(%(user_id)s::text));
+_RESERVE = """SET LOCAL synchronous_commit TO off;
+SELECT pg_advisory_xact_lock(%(lock_space)s, hashtext(%(user_id)s::text));
 WITH counted AS (
     SELECT
         coalesce((SELECT tokens FROM usage_daily WHERE user_id = %(user_id)s
@@ -126,6 +131,7 @@ def reserve(
     }
     cursor = ClientCursor(conn)
     cursor.execute(_RESERVE, params)
+    cursor.nextset()  # past SET and the lock, to the reservation's figures
     cursor.nextset()
     used, reserved, images_used, images_reserved, admitted = cursor.fetchone()
     return Admission(

@@ -13,7 +13,14 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes.interactions import Recorder, autocomplete, command, modal_submit, signed
+from tests.fakes.interactions import (
+    Recorder,
+    autocomplete,
+    command,
+    modal_submit,
+    mutate_json,
+    signed,
+)
 from tzurot.discord import endpoint as endpoint_module
 from tzurot.discord.function_url import handle_event
 from tzurot.jobs.model import Job
@@ -63,21 +70,6 @@ def dumps(value) -> bytes:
     return text.encode()
 
 
-def mutate(data, value):
-    action = data.draw(st.sampled_from(["keep", "replace", "descend", "descend", "delete"]))
-    if action == "replace":
-        return data.draw(json_values)
-    if isinstance(value, dict) and value and action in ("descend", "delete"):
-        key = data.draw(st.sampled_from(sorted(value)))
-        if action == "delete":
-            return {k: v for k, v in value.items() if k != key}
-        return {**value, key: mutate(data, value[key])}
-    if isinstance(value, list) and value and action == "descend":
-        index = data.draw(st.integers(0, len(value) - 1))
-        return [*value[:index], mutate(data, value[index]), *value[index + 1 :]]
-    return value
-
-
 def call(monkeypatch, recorder: Recorder, headers: dict, body: bytes, as_base64: bool) -> dict:
     monkeypatch.setattr(endpoint_module, "_default", recorder.endpoint())
     event = {
@@ -117,7 +109,7 @@ def test_unsigned_bodies_get_401_and_touch_nothing(monkeypatch, headers, body, a
 @given(data=st.data())
 def test_signed_mutated_bodies_never_5xx_and_queue_only_readable_jobs(monkeypatch, data):
     recorder = Recorder()
-    payload = mutate(data, copy.deepcopy(data.draw(st.sampled_from(BASES))))
+    payload = mutate_json(data, copy.deepcopy(data.draw(st.sampled_from(BASES))), json_values)
     headers, body = signed(dumps(payload))
     result = call(monkeypatch, recorder, headers, body, data.draw(st.booleans()))
     assert result["statusCode"] in (200, 400)

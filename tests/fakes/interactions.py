@@ -120,3 +120,22 @@ class Recorder:
     def touched(self) -> bool:
         """Whether anything was enqueued, sealed or queried."""
         return bool(self.jobs or self.sealed or self.sealed_tokens or self.lookups or self.prefills)
+
+
+def mutate_json(data, value, replacements):
+    """A hypothesis helper: `value` (a JSON document) with parts replaced (drawn from the
+    `replacements` strategy), deleted or kept, recursively. `data` is st.data()'s object."""
+    from hypothesis import strategies as st
+
+    action = data.draw(st.sampled_from(["keep", "replace", "descend", "descend", "delete"]))
+    if action == "replace":
+        return data.draw(replacements)
+    if isinstance(value, dict) and value and action in ("descend", "delete"):
+        key = data.draw(st.sampled_from(sorted(value)))
+        if action == "delete":
+            return {k: v for k, v in value.items() if k != key}
+        return {**value, key: mutate_json(data, value[key], replacements)}
+    if isinstance(value, list) and value and action == "descend":
+        index = data.draw(st.integers(0, len(value) - 1))
+        return [*value[:index], mutate_json(data, value[index], replacements), *value[index + 1 :]]
+    return value

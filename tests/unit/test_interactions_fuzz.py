@@ -10,7 +10,14 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes.interactions import Recorder, autocomplete, command, modal_submit, signed
+from tests.fakes.interactions import (
+    Recorder,
+    autocomplete,
+    command,
+    modal_submit,
+    mutate_json,
+    signed,
+)
 from tzurot.discord import endpoint as endpoint_module
 from tzurot.discord.function_url import handle_event
 
@@ -68,28 +75,12 @@ def test_unsigned_anything_is_401_and_touches_nothing(monkeypatch, headers, body
     assert not recorder.touched
 
 
-def _mutate(data: st.DataObject, value):
-    """Replace, delete or keep parts of a JSON document, recursively."""
-    action = data.draw(st.sampled_from(["keep", "replace", "descend", "descend", "delete"]))
-    if action == "replace":
-        return data.draw(json_values)
-    if isinstance(value, dict) and value and action in ("descend", "delete"):
-        key = data.draw(st.sampled_from(sorted(value)))
-        if action == "delete":
-            return {k: v for k, v in value.items() if k != key}
-        return {**value, key: _mutate(data, value[key])}
-    if isinstance(value, list) and value and action == "descend":
-        index = data.draw(st.integers(0, len(value) - 1))
-        return [*value[:index], _mutate(data, value[index]), *value[index + 1 :]]
-    return value
-
-
 @FUZZ
 @given(data=st.data())
 def test_signed_mutated_interactions_never_5xx(monkeypatch, data):
     recorder = Recorder()
     _install(monkeypatch, recorder)
-    payload = _mutate(data, copy.deepcopy(data.draw(st.sampled_from(BASES))))
+    payload = mutate_json(data, copy.deepcopy(data.draw(st.sampled_from(BASES))), json_values)
     headers, body = signed(payload)
     event = {
         "headers": headers,

@@ -19,7 +19,7 @@ One warm turn is six database round trips (five with no daily limit) and no KMS 
 Long-term memory (tzurot.memory, for personalities with it on) adds at most one: its full-text
 recall rides in step 3, the vector recall after the embedding of the message is one query
 (only when the user's provider has embeddings and the call worked), and the turn's memory and
-the embedding's usage row join step 5.
+the embedding's usage row join step 6.
 
 Then the deferred message is edited into the answer (followups for long ones, each recorded
 once it arrived), and, when the personality has a voice, spoken (tzurot.commands.voice). If

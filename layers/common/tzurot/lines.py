@@ -26,16 +26,15 @@ def write_line(text: str, stream=None) -> None:
 
 
 class LineHandler(logging.StreamHandler):
-    """A StreamHandler (stdout by default, looked up at each record, so test captures work)
-    whose records go out through `write_line`."""
+    """A StreamHandler (stdout, like powertools' own) whose records go out through
+    `write_line`. `stream` may be replaced later (tests capture it)."""
 
     def __init__(self, stream=None):
-        super().__init__(stream)
-        self._fixed = stream is not None
+        super().__init__(stream if stream is not None else sys.stdout)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            write_line(self.format(record), self.stream if self._fixed else sys.stdout)
+            write_line(self.format(record), self.stream)
         except RecursionError:
             raise
         except Exception:

@@ -21,9 +21,10 @@ from tzurot.dev.stack import (
     InteractionsServer,
     LocalStack,
     MasterKey,
+    TransitKey,
 )
 from tzurot.dev.workers import DiscordSinkServer, Workers
-from tzurot.discord import endpoint, sealing
+from tzurot.discord import endpoint
 from tzurot.jobs import queue
 
 
@@ -37,7 +38,7 @@ def local_env(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     os.environ.clear()
     os.environ.update(saved)
     close_keepalive_clients()
-    for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+    for reset in (queue.reset_client, endpoint.reset_default_endpoint):
         reset()
 
 
@@ -47,6 +48,7 @@ def full_stack(state_dir: Path, sink: DiscordSinkServer) -> LocalStack:
             Database(),
             AwsEmulator(0, state_dir),
             MasterKey(),
+            TransitKey(),
             DiscordKey(state_dir),
             sink,
             InteractionsServer(0),

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import boto3
 import pytest
 
 from tzurot.cli.main import main
-from tzurot.crypto.transit import open_modal_secret
+from tzurot.crypto.transit import open_modal_secret, open_token
+from tzurot.crypto.transit_keys import TransitKeyring
+from tzurot.db.connection import connect
 from tzurot.dev.stack import (
     AwsEmulator,
     Database,
@@ -18,8 +21,9 @@ from tzurot.dev.stack import (
     InteractionsServer,
     LocalStack,
     MasterKey,
+    TransitKey,
 )
-from tzurot.discord import endpoint, sealing
+from tzurot.discord import endpoint
 from tzurot.jobs import queue
 from tzurot.jobs.model import Job
 
@@ -33,7 +37,7 @@ def isolated_env(db_url, tmp_path, monkeypatch):
     yield tmp_path
     os.environ.clear()
     os.environ.update(saved)
-    for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+    for reset in (queue.reset_client, endpoint.reset_default_endpoint):
         reset()
 
 
@@ -48,12 +52,13 @@ def test_dev_once_starts_everything_and_answers_a_signed_ping(isolated_env, caps
     assert out[4].endswith("/tzurot-image (DLQ after 3)")
     assert out[5].startswith("kms key: ")
     assert out[6] == "master key: version 1 created"
+    assert re.fullmatch(r"transit key: t[0-9a-f]{8} created", out[7])
     key_file = isolated_env / "dev-ed25519.key"
-    assert out[7].startswith(f"discord public key (dev pair, private half in {key_file}): ")
+    assert out[8].startswith(f"discord public key (dev pair, private half in {key_file}): ")
     for secret_file in (key_file, isolated_env / "dev-kms-key.json"):
         assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
-    assert out[8].startswith("interactions: POST http://127.0.0.1:")
-    assert out[9].startswith("worker generate: polling http://127.0.0.1:")
+    assert out[9].startswith("interactions: POST http://127.0.0.1:")
+    assert out[10].startswith("worker generate: polling http://127.0.0.1:")
     assert out[-1] == "self-check: signed PING -> PONG"
 
     # A restart keeps the KMS key, so the master key stored in the database still unwraps.
@@ -62,7 +67,8 @@ def test_dev_once_starts_everything_and_answers_a_signed_ping(isolated_env, caps
     again = capsys.readouterr().out.splitlines()
     assert again[5] == out[5]
     assert again[6] == "master key: version 1 in place"
-    assert again[7] == out[7]  # the same dev key pair
+    assert again[7] == out[7].replace("created", "in place")  # the same transit key
+    assert again[8] == out[8]  # the same dev key pair
 
 
 def test_master_key_unwraps_after_a_restart(isolated_env):
@@ -103,6 +109,7 @@ def stack(isolated_env):
             Database(),
             AwsEmulator(0, isolated_env),
             MasterKey(),
+            TransitKey(),
             DiscordKey(isolated_env),
             InteractionsServer(0),
         ]
@@ -154,10 +161,16 @@ def test_simulate_chat_ping_and_wallet_through_the_local_stack(stack, capsys):
     (wallet,) = received(stack, "generate")
     assert key not in wallet.model_dump_json()
     context = {"user_id": wallet.user_id, "provider": "openai"}
-    opened = open_modal_secret(
-        boto3.client("kms"), wallet.sealed_key, interaction_id=wallet.interaction_id, **context
-    )
-    assert opened == key
+    with connect() as conn:
+        transit = TransitKeyring(conn, boto3.client("kms"))
+        opened = open_modal_secret(
+            transit, wallet.sealed_key, interaction_id=wallet.interaction_id, **context
+        )
+        assert opened == key
+        token = open_token(
+            transit, job.token_sealed, interaction_id=job.interaction_id, user_id=job.user_id
+        )
+    assert token.startswith("dev-") and len(token) > 100
     assert simulate(stack, capsys, "command", "imagine", "prompt=a fox", "size=1024x1024")[2] == {
         "type": 5
     }

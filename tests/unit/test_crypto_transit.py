@@ -1,192 +1,172 @@
-"""Modal secrets sealed with KMS Encrypt under a user/provider/interaction context (moto KMS)."""
+"""Secrets sealed to the transit public key (tzurot.crypto.transit): the round trip, and every
+way a box must refuse to open (each bound field, another user or interaction, tampered bytes, a
+wrong, unknown or relabelled key id)."""
 
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
-from botocore.stub import Stubber
+from nacl.bindings import crypto_box_seal
 
-from tests.fakes.kms import mock_kms
-from tzurot.crypto.errors import InvalidSecret, KmsUnavailable, TransitDecryptionFailed
-from tzurot.crypto.kms import kms_client
+from tests.fakes.transit import PRIVATE_KEY, PUBLIC_KEY, StaticKeys
+from tzurot.crypto.errors import InvalidSecret, JobTokenInvalid, TransitDecryptionFailed
 from tzurot.crypto.transit import (
-    TRANSIT_CONTEXT_KEYS,
+    MAX_SECRET_BYTES,
+    Binding,
+    PublicKey,
+    SealedBox,
     open_modal_secret,
-    seal_modal_secret,
-    transit_context,
+    open_secret,
+    open_token,
+    public_key_of,
+    seal,
 )
 
 SECRET = "sk-proj-" + "Ab3" * 30
-CONTEXT = {"user_id": "123456789012345678", "provider": "openai", "interaction_id": "987654321"}
+TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA" * 3
+WALLET = {"interaction_id": "987654321", "user_id": "123456789012345678", "provider": "openai"}
+OTHER_PRIVATE = bytes(range(100, 132))
 
 
-@pytest.fixture
-def kms(monkeypatch):
-    with mock_kms(monkeypatch) as mock:
-        yield mock
+def keys() -> StaticKeys:
+    return StaticKeys()
 
 
-def test_round_trip_and_blob_is_base64_without_plaintext(kms):
-    blob = seal_modal_secret(kms.client, kms.key_id, SECRET, **CONTEXT)
-    assert isinstance(blob, str)
-    raw = base64.b64decode(blob, validate=True)
-    assert SECRET.encode() not in raw and SECRET not in blob
-    assert open_modal_secret(kms.client, blob, **CONTEXT) == SECRET
-    assert open_modal_secret(kms.client, blob, **CONTEXT, key_id=kms.key_id) == SECRET
-    assert kms.calls == {"Encrypt": 1, "Decrypt": 2}
+def sealed_wallet(secret: str = SECRET) -> SealedBox:
+    return seal(PUBLIC_KEY, secret, Binding.modal_secret(**WALLET))
 
 
-def test_unicode_secret_round_trips(kms):
-    blob = seal_modal_secret(kms.client, kms.key_id, "clé-ü-🔑", **CONTEXT)
-    assert open_modal_secret(kms.client, blob, **CONTEXT) == "clé-ü-🔑"
+def sealed_token() -> SealedBox:
+    return seal(PUBLIC_KEY, TOKEN, Binding.token(interaction_id="1001", user_id="2002"))
 
 
-def test_context_keys_are_the_documented_contract():
-    context = transit_context(**CONTEXT)
-    assert tuple(context) == TRANSIT_CONTEXT_KEYS
-    assert context == {"purpose": "tzurot-modal-secret", **CONTEXT}
+def test_round_trip_for_both_purposes_and_nothing_readable_in_the_envelope():
+    wallet, token = sealed_wallet(), sealed_token()
+    assert open_modal_secret(keys(), wallet, **WALLET) == SECRET
+    assert open_token(keys(), token, interaction_id="1001", user_id="2002") == TOKEN
+    for box, secret in ((wallet, SECRET), (token, TOKEN)):
+        body = box.model_dump_json()
+        assert json.loads(body)["kid"] == PUBLIC_KEY.kid
+        assert secret not in body and secret.encode() not in box.box
+        assert WALLET["user_id"].encode() not in box.box  # the binding is inside, sealed too
+        assert SealedBox.model_validate_json(body) == box
+    # Fresh ephemeral keys: the same secret never seals to the same box.
+    assert sealed_wallet().box != wallet.box
+
+
+def test_unicode_secret_round_trips():
+    assert open_modal_secret(keys(), sealed_wallet("clé-ü-🔑"), **WALLET) == "clé-ü-🔑"
 
 
 @pytest.mark.parametrize(
-    "tampered",
+    ("field", "value"),
+    [("interaction_id", "987654322"), ("user_id", "123456789012345679"), ("provider", "anthropic")],
+)
+def test_a_modal_secret_opens_only_for_its_own_binding(field, value):
+    with pytest.raises(TransitDecryptionFailed, match=rf"made for another {field}$"):
+        open_modal_secret(keys(), sealed_wallet(), **(WALLET | {field: value}))
+
+
+def test_a_token_opens_only_for_its_interaction_and_user():
+    token = sealed_token()
+    with pytest.raises(JobTokenInvalid, match="another interaction_id"):
+        open_token(keys(), token, interaction_id="1002", user_id="2002")  # another interaction
+    with pytest.raises(JobTokenInvalid, match="another user_id"):
+        open_token(keys(), token, interaction_id="1001", user_id="2003")  # another user
+
+
+def test_purposes_do_not_mix():
+    # A wallet box in a token's place (same interaction and user) and the other way round.
+    wallet = sealed_wallet()
+    with pytest.raises(JobTokenInvalid, match="another provider, purpose"):
+        open_token(
+            keys(), wallet, interaction_id=WALLET["interaction_id"], user_id=WALLET["user_id"]
+        )
+    token = seal(PUBLIC_KEY, SECRET, Binding.token(interaction_id="9", user_id="8"))
+    with pytest.raises(TransitDecryptionFailed, match="another provider, purpose"):
+        open_modal_secret(keys(), token, interaction_id="9", user_id="8", provider="openai")
+
+
+def test_a_relabelled_key_id_does_not_open():
+    # The same private key known under a second id: the kid inside the box still says the first.
+    both = StaticKeys({PUBLIC_KEY.kid: PRIVATE_KEY, "tother": PRIVATE_KEY})
+    relabelled = SealedBox(kid="tother", box=sealed_wallet().box)
+    with pytest.raises(TransitDecryptionFailed, match=r"made for another kid$"):
+        open_modal_secret(both, relabelled, **WALLET)
+
+
+def test_a_box_under_another_key_or_an_unknown_key_id_does_not_open():
+    other = PublicKey(PUBLIC_KEY.kid, public_key_of(OTHER_PRIVATE))  # same id, wrong key pair
+    with pytest.raises(TransitDecryptionFailed, match="does not open with transit key ttest0001"):
+        open_modal_secret(keys(), seal(other, SECRET, Binding.modal_secret(**WALLET)), **WALLET)
+    retired = SealedBox(kid="tretired", box=sealed_wallet().box)
+    with pytest.raises(TransitDecryptionFailed, match="tretired is unknown or retired"):
+        open_modal_secret(keys(), retired, **WALLET)
+
+
+def test_tampered_boxes_do_not_open():
+    box = bytearray(sealed_wallet().box)
+    for position in (0, 40, len(box) - 1):  # ephemeral key, tag, ciphertext
+        tampered = bytearray(box)
+        tampered[position] ^= 1
+        with pytest.raises(TransitDecryptionFailed, match="does not open"):
+            open_modal_secret(keys(), SealedBox(kid=PUBLIC_KEY.kid, box=bytes(tampered)), **WALLET)
+
+
+def test_a_well_sealed_box_without_the_binding_document_does_not_open():
+    for plaintext in (b"just the key", b'["a"]', b'{"secret": 5}'):
+        box = SealedBox(kid=PUBLIC_KEY.kid, box=crypto_box_seal(plaintext, PUBLIC_KEY.key))
+        with pytest.raises(TransitDecryptionFailed):
+            open_secret(keys(), box, Binding.modal_secret(**WALLET))
+
+
+def test_empty_or_oversized_secrets_are_refused_before_sealing():
+    for secret in ("", "x" * (MAX_SECRET_BYTES + 1)):
+        with pytest.raises(InvalidSecret) as caught:
+            sealed_wallet(secret)
+        assert "x" * 20 not in str(caught.value)
+    assert open_modal_secret(keys(), sealed_wallet("x" * MAX_SECRET_BYTES), **WALLET)
+
+
+@pytest.mark.parametrize(
+    "binding",
     [
-        {"user_id": "123456789012345679"},
-        {"provider": "anthropic"},
-        {"interaction_id": "987654322"},
+        {"purpose": "other", "interaction_id": "1", "user_id": "2"},
+        {"purpose": "interaction-token", "interaction_id": "", "user_id": "2"},
+        {"purpose": "interaction-token", "interaction_id": "1", "user_id": "2", "provider": "x"},
+        {"purpose": "modal-secret", "interaction_id": "1", "user_id": "2"},
     ],
 )
-def test_other_context_fails(kms, tampered):
-    blob = seal_modal_secret(kms.client, kms.key_id, SECRET, **CONTEXT)
-    with pytest.raises(TransitDecryptionFailed) as info:
-        open_modal_secret(kms.client, blob, **{**CONTEXT, **tampered})
-    assert str(info.value) == "the sealed key does not open for this user, provider and interaction"
-    assert info.value.retryable is False
+def test_bindings_are_checked_when_made(binding):
+    with pytest.raises(ValueError):
+        Binding(**binding)
 
 
-def test_other_key_id_does_not_open(kms):
-    blob = seal_modal_secret(kms.client, kms.key_id, SECRET, **CONTEXT)
-    other = kms.new_key()
-    # Real KMS answers IncorrectKeyException (mapped below); moto answers AccessDenied.
-    with pytest.raises(KmsUnavailable, match="AccessDeniedException"):
-        open_modal_secret(kms.client, blob, **CONTEXT, key_id=other)
-
-
-@pytest.mark.parametrize("code", ["IncorrectKeyException", "InvalidCiphertextException"])
-def test_ciphertext_error_codes_map_to_transit_failure(code):
-    client = kms_client(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stub:
-        stub.add_client_error("decrypt", service_error_code=code, service_message=SECRET)
-        with pytest.raises(TransitDecryptionFailed) as info:
-            open_modal_secret(client, base64.b64encode(b"x" * 40).decode(), **CONTEXT)
-    assert SECRET not in str(info.value)
+def test_public_key_text_form():
+    text = str(PUBLIC_KEY)
+    assert text == f"ttest0001:{base64.b64encode(PUBLIC_KEY.key).decode()}"
+    assert PublicKey.parse(f"  {text}\n") == PUBLIC_KEY
+    for bad, problem in (
+        ("no-colon", "must look like <key id>:<base64 key>"),
+        ("t1:not base64!", "not valid base64"),
+        ("t1:" + base64.b64encode(b"short").decode(), "32 bytes"),
+        ("bad id:" + base64.b64encode(bytes(32)).decode(), "letters, digits"),
+    ):
+        with pytest.raises(ValueError, match=problem):
+            PublicKey.parse(bad)
 
 
 @pytest.mark.parametrize(
-    ("blob", "message"),
+    "envelope",
     [
-        ("not base64!!", "the sealed key is not valid base64"),
-        ("", "the sealed key is empty"),
+        {"kid": "ttest0001", "box": "AAAA"},  # shorter than the seal overhead
+        {"kid": "", "box": base64.b64encode(bytes(64)).decode()},
+        {"kid": "ttest0001", "box": "not base64!"},
+        {"kid": "ttest0001", "box": base64.b64encode(bytes(64)).decode(), "extra": 1},
     ],
 )
-def test_malformed_blob(kms, blob, message):
-    with pytest.raises(TransitDecryptionFailed) as info:
-        open_modal_secret(kms.client, blob, **CONTEXT)
-    assert str(info.value) == message
-
-
-def test_flipped_byte_fails(kms):
-    raw = bytearray(base64.b64decode(seal_modal_secret(kms.client, kms.key_id, SECRET, **CONTEXT)))
-    raw[-1] ^= 0x01
-    with pytest.raises(TransitDecryptionFailed):
-        open_modal_secret(kms.client, base64.b64encode(bytes(raw)).decode(), **CONTEXT)
-
-
-@pytest.mark.parametrize(
-    ("secret", "message"),
-    [("", "the key is empty"), ("x" * 4097, "the key is too long (at most 4096 bytes)")],
-)
-def test_unsealable_secret(kms, secret, message):
-    with pytest.raises(InvalidSecret) as info:
-        seal_modal_secret(kms.client, kms.key_id, secret, **CONTEXT)
-    assert str(info.value) == message
-    assert kms.calls["Encrypt"] == 0
-
-
-def test_missing_context_value_is_a_programming_error(kms):
-    with pytest.raises(ValueError, match="interaction_id must be a non-empty string"):
-        seal_modal_secret(kms.client, kms.key_id, SECRET, **{**CONTEXT, "interaction_id": ""})
-
-
-def test_kms_outage_is_retryable_and_names_no_secret(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    # Nothing listens on port 9 of loopback: a connection failure, fast (no retries).
-    import boto3
-    from botocore.config import Config
-
-    dead = boto3.client(
-        "kms",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
-    )
-    with pytest.raises(KmsUnavailable) as info:
-        seal_modal_secret(dead, "alias/x", SECRET, **CONTEXT)
-    assert str(info.value) == (
-        "KMS could not encrypt the submitted key (EndpointConnectionError); try again later"
-    )
-    assert info.value.retryable is True
-    with pytest.raises(KmsUnavailable) as info:
-        open_modal_secret(dead, base64.b64encode(b"x" * 40).decode(), **CONTEXT)
-    assert SECRET not in str(info.value)
-
-
-CHECK_KEY = "check the KMS key id, that the key is enabled, and the KMS permissions"
-
-
-@pytest.mark.parametrize(
-    ("code", "advice"),
-    [
-        ("AccessDeniedException", f": {CHECK_KEY}"),
-        ("DisabledException", f": {CHECK_KEY}"),
-        ("NotFoundException", f": {CHECK_KEY}"),
-        ("ThrottlingException", "; try again later"),
-        ("KMSInternalException", "; try again later"),
-    ],
-)
-def test_refusals_are_kms_unavailable_without_the_service_message(code, advice):
-    client = kms_client(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stub:
-        # The service message could quote anything; only the code may reach our error.
-        stub.add_client_error("encrypt", service_error_code=code, service_message=SECRET)
-        with pytest.raises(KmsUnavailable) as info:
-            seal_modal_secret(client, "alias/k", SECRET, **CONTEXT)
-    assert str(info.value) == f"KMS could not encrypt the submitted key ({code}){advice}"
-    assert info.value.retryable is True
-
-
-def test_kms_client_without_a_region_names_the_fix(monkeypatch, tmp_path):
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(KmsUnavailable) as info:
-        kms_client()
-    assert str(info.value) == (
-        "no AWS region is set for KMS: set AWS_DEFAULT_REGION, or `region` in your AWS profile; "
-        "boto3 ignores AWS_REGION"
-    )
-    # What the hint says is what botocore does: AWS_REGION alone is not enough, the other is.
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    with pytest.raises(KmsUnavailable):
-        kms_client()
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
-    assert kms_client().meta.region_name == "eu-west-2"
-
-
-def test_kms_client_honours_endpoint_env(monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    client = kms_client()
-    assert client.meta.endpoint_url == "http://127.0.0.1:4566"
-    assert client.meta.region_name == "eu-west-1"
+def test_malformed_envelopes_are_validation_errors(envelope):
+    with pytest.raises(ValueError):
+        SealedBox.model_validate(envelope)

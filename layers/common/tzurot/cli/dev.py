@@ -30,6 +30,7 @@ from tzurot.dev.stack import (
     LocalStack,
     MasterKey,
     StackError,
+    TransitKey,
 )
 from tzurot.dev.workers import SINK_PORT, DiscordSinkServer, Workers
 
@@ -98,6 +99,7 @@ def build_stack(args: argparse.Namespace) -> LocalStack:
             *([ExamplePersonalities()] if offline else []),
             AwsEmulator(args.aws_port),
             MasterKey(),
+            TransitKey(),
             DiscordKey(),
             *([FakeProviders()] if offline else []),
             *(

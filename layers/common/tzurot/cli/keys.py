@@ -1,5 +1,7 @@
 """`tzurot keys init|rotate|status`: the app master key, wrapped by the KMS key KMS_KEY_ID.
 
+(`rotate-transit` and `transit-status`, the transit key pair: tzurot.cli.transit.)
+
 The operator running these needs kms:GenerateDataKey (init, rotate) and kms:Decrypt (rotate:
 it reads the old keys) on that KMS key, and DATABASE_URL pointing at the database.
 """
@@ -13,7 +15,9 @@ from tzurot.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    keys = subparsers.add_parser("keys", help="app master key: init, rotate, status")
+    keys = subparsers.add_parser(
+        "keys", help="app master key: init, rotate, status; transit key: rotate-transit"
+    )
     verbs = keys.add_subparsers(dest="keys_verb", required=True)
 
     init = verbs.add_parser("init", help="create master key version 1 (once per database)")
@@ -36,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     status = verbs.add_parser("status", help="master key versions and how many keys use each")
     status.set_defaults(handler=run_status)
+
+    from tzurot.cli import transit
+
+    transit.add_verbs(verbs)
 
 
 def _positive(text: str) -> int:

@@ -17,6 +17,7 @@ from tzurot.errors import TzurotError
 
 if TYPE_CHECKING:
     from tzurot.crypto.master_key import MasterKeyring
+    from tzurot.crypto.transit import PrivateKeys
     from tzurot.discord.rest import DiscordRest
 
 
@@ -31,6 +32,8 @@ class JobContext:
     connection: Callable[[], Any]
     discord: DiscordRest
     keyring: MasterKeyring
+    # Transit private keys, to open a /wallet set key (tzurot.crypto.transit_keys).
+    transit: PrivateKeys | None = None
     # SQS ApproximateReceiveCount of this delivery, and the count after which the queue gives
     # the message to the DLQ: the last receive must answer the user whatever happens.
     receive_count: int = 1

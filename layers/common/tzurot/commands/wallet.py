@@ -1,6 +1,6 @@
 """/wallet set|list|remove|test provider: a user's own provider API keys (all private).
 
-`set` arrives as a modal submit whose key travels KMS-sealed (tzurot.crypto.transit). The key is
+`set` arrives as a modal submit whose key travels sealed (tzurot.crypto.transit). The key is
 opened here, checked with one cheap authenticated call to the provider (a dry run:
 tzurot.providers.validate_provider_key), and only a key that passes is stored, encrypted, as the
 active key. A key that fails is not stored anywhere, and the reply says why: rejected, out of
@@ -55,14 +55,15 @@ def set_key(call: AccountCall) -> Reply:
     provider, job = _provider(call), call.job
     if not job.sealed_key:
         raise Refusal(NO_SEALED_KEY)
+    if call.ctx.transit is None:
+        raise Refusal(UNREADABLE_SEALED_KEY)
     try:
         key = open_modal_secret(
-            call.ctx.keyring.kms,
+            call.ctx.transit,
             job.sealed_key,
             user_id=job.user_id,
             provider=provider,
             interaction_id=job.interaction_id,
-            key_id=call.ctx.settings.kms_key_id,
         )
     except TransitDecryptionFailed:
         log.warning("sealed key did not open", extra={"reference": call.reference})

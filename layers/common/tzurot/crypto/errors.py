@@ -7,7 +7,8 @@ CryptoError
 │   ├── MalformedCiphertext  stored fields are not what encryption produced (truncated, non-hex)
 │   └── MasterKeyVersionMissing  the row names a master key version that does not exist (also
 │                                a MasterKeyUnavailable): its owner must add the key again
-├── TransitDecryptionFailed  a sealed modal secret does not open under the given context
+├── TransitDecryptionFailed  a sealed secret does not open for its binding, or its transit key
+│                            is unknown or retired
 ├── JobTokenInvalid          a job's sealed interaction token does not open (tampered, moved)
 ├── InvalidSecret            a secret that cannot be sealed or stored (empty, too large)
 ├── KeyInactive              the user's stored key is switched off (it failed at its provider)
@@ -60,12 +61,13 @@ class MalformedCiphertext(DecryptionFailed):
 
 
 class TransitDecryptionFailed(CryptoError):
-    """A sealed modal secret is malformed or does not open under the expected context."""
+    """A sealed secret does not open: tampered, made for another binding (interaction, user,
+    provider, purpose, key id), or under a transit key that is unknown or retired."""
 
 
 class JobTokenInvalid(CryptoError):
-    """A job's sealed interaction token is malformed, was moved to another interaction, or its
-    key does not unwrap under the job-token context (another KMS key, a forged blob)."""
+    """A job's sealed interaction token does not open (see TransitDecryptionFailed): the worker
+    cannot answer it and sends it towards the DLQ."""
 
 
 class InvalidSecret(CryptoError):

@@ -178,11 +178,9 @@ class AwsEmulator:
             TZUROT_JOB_MAX_RECEIVES=str(MAX_RECEIVES),  # the workers' "last receive" matches
         )
         # Clients cached before this point would talk to another endpoint.
-        from tzurot.discord import sealing
         from tzurot.jobs import queue
 
         queue.reset_client()
-        sealing.reset_client()
         stack.report(f"aws: moto on {self.endpoint_url} (SQS, KMS)")
         for kind in QUEUES:
             stack.report(f"queue {kind}: {self.queue_urls[kind]} (DLQ after {MAX_RECEIVES})")
@@ -288,6 +286,33 @@ class MasterKey:
             )
             return
         stack.report(f"master key: version {max(v.version for v in versions)} in place")
+
+    def stop(self) -> None:
+        pass
+
+
+class TransitKey:
+    """The transit key pair jobs' secrets are sealed to (tzurot.crypto.transit_keys): made on
+    the first start (what `tzurot keys rotate-transit` does in an AWS account) and again when
+    the current one is wrapped under another KMS key; its public half is exported as
+    TRANSIT_PUBLIC_KEY for the interactions endpoint."""
+
+    name = "transit-key"
+
+    def start(self, stack: LocalStack) -> None:
+        from tzurot.crypto.kms import kms_client
+        from tzurot.crypto.transit_keys import list_keys, rotate
+        from tzurot.db.connection import connect
+
+        key_id = os.environ["KMS_KEY_ID"]
+        with connect(autocommit=True) as conn:
+            current = [k for k in list_keys(conn) if k.retired_at is None]
+            if current and current[0].kms_key_id == key_id:
+                key, made = current[0], False
+            else:
+                key, made = rotate(conn, kms_client(), key_id), True
+        stack.export(TRANSIT_PUBLIC_KEY=str(key.public_key))
+        stack.report(f"transit key: {key.key_id} {'created' if made else 'in place'}")
 
     def stop(self) -> None:
         pass

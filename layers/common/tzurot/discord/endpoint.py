@@ -5,9 +5,9 @@ size (413) before any verification work, the signature (401, no detail, nothing 
 enqueued) before parsing, then the body's shape (400), then routing. Nothing slow runs here:
 PING, autocomplete and modals are answered inline; everything else becomes one job on a queue and
 a deferred response, which the worker later edits. A job carries its interaction token sealed
-(tzurot.discord.sealing.KmsTokenSealer: one KMS Encrypt on a container's first job, none
-after). The database is read only for autocomplete and to prefill the /config edit-advanced
-form (one indexed query under a 1-second deadline, tzurot.discord.prefill).
+to the transit public key (tzurot.discord.sealing: local, no KMS). The database is read only
+for autocomplete and to prefill the /config edit-advanced form (one indexed query under a
+1-second deadline, tzurot.discord.prefill).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class InteractionEndpoint:
         *,
         public_key: str | None,
         send_job: Callable[[Job], Any],
-        seal: Sealer,
+        seal: Sealer | None = None,
         seal_token: TokenSealer | None = None,
         personalities: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         models: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
@@ -106,11 +106,12 @@ class InteractionEndpoint:
         else:
             logger.error("DISCORD_PUBLIC_KEY is not set; every request gets 401")
         self._send_job = send_job
-        self._seal = seal
-        if seal_token is None:
-            from tzurot.discord.sealing import KmsTokenSealer
+        if seal is None or seal_token is None:
+            from tzurot.discord.sealing import TransitSealer
 
-            seal_token = KmsTokenSealer()
+            sealer = TransitSealer()
+            seal, seal_token = seal or sealer.seal_secret, seal_token or sealer.seal_token
+        self._seal = seal
         self._seal_token = seal_token
         self._personalities = personalities or PersonalityChoices()
         self._models = models or ModelChoices()
@@ -310,8 +311,12 @@ class InteractionEndpoint:
         from tzurot.discord.sealing import SealingFailed
         from tzurot.jobs.model import Job, NotAJob
 
+        user = interaction.invoker
+        assert user is not None  # checked in handle()
         try:
-            token_sealed = self._seal_token(interaction.token, interaction_id=interaction.id)
+            token_sealed = self._seal_token(
+                interaction.token, interaction_id=interaction.id, user_id=user.id
+            )
         except SealingFailed as exc:
             logger.error("could not seal interaction token", extra=_context(interaction, str(exc)))
             return responses.message(TRY_AGAIN)
@@ -351,21 +356,17 @@ def default_endpoint() -> InteractionEndpoint:
     if _default is None:
         import os
 
-        from tzurot.discord.sealing import KmsSealer, KmsTokenSealer
         from tzurot.jobs.queue import JobQueue
 
         _default = InteractionEndpoint(
             public_key=os.environ.get("DISCORD_PUBLIC_KEY", "").strip() or None,
             send_job=JobQueue.from_env().send,
-            seal=KmsSealer(),
-            seal_token=KmsTokenSealer(),
         )
     return _default
 
 
 def reset_default_endpoint() -> None:
-    """Forget the configured endpoint, its token key included (the dev stack and tests change
-    the environment)."""
+    """Forget the configured endpoint (the dev stack and tests change the environment)."""
     global _default
     _default = None
 

@@ -4,15 +4,17 @@ One model, versioned. It carries what a worker needs to answer the interaction (
 command and its options, the upload size limit, when Discord created the interaction) and
 nothing secret in plaintext:
 
-- the interaction token travels sealed (`token_sealed`, tzurot.crypto.job_token); the worker
-  opens it and attaches it to its copy of the job (`with_token`), where `interaction_token`
-  reads it. It is a private attribute: never serialised, never in repr, so it cannot slip into
-  an SQS body or a log line;
-- a key typed into the /wallet set modal travels only as a KMS-sealed blob (`sealed_key`, see
-  tzurot.crypto.transit).
+- the interaction token travels sealed (`token_sealed`: a sealed box to the transit public
+  key, bound to the interaction and user, tzurot.crypto.transit); the worker opens it and
+  attaches it to its copy of the job (`with_token`), where `interaction_token` reads it. It is
+  a private attribute: never serialised, never in repr, so it cannot slip into an SQS body or a
+  log line;
+- a key typed into the /wallet set modal travels only sealed the same way (`sealed_key`, bound
+  to the interaction, user and provider).
 
-Version 2 (sealed token) replaced version 1 (token in clear). `from_message` is strict: a body
-of any other version raises UnsupportedJobVersion, and the worker sends it towards the DLQ.
+Version 3 (sealed boxes, `{"kid", "box"}`) replaced version 2 (KMS-wrapped token key and a KMS
+ciphertext) and version 1 (token in clear). `from_message` is strict: a body of any other
+version raises UnsupportedJobVersion, and the worker sends it towards the DLQ.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from tzurot.crypto.job_token import SealedToken
+from tzurot.crypto.transit import SealedBox
 from tzurot.discord.definitions import COMMANDS, Queue
 from tzurot.errors import TzurotError
 
 if TYPE_CHECKING:
     from tzurot.discord.interaction import Interaction
 
-JOB_VERSION = 2
+JOB_VERSION = 3
 
 OptionValue = str | int | float | bool
 
@@ -62,14 +64,14 @@ class Job(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # Bumped on any incompatible change; a worker rejects versions it does not know.
-    version: Literal[2] = JOB_VERSION
+    version: Literal[3] = JOB_VERSION
     queue: Queue
     # "command": a slash command; "modal": a submitted modal (options hold its fields);
     # "component": a confirmation button (options hold its scope, tzurot.discord.components);
     # "spool": the writes of a paid call the worker could not make (tzurot.commands.paid).
     source: Literal["command", "modal", "component", "spool"] = "command"
     interaction_id: str
-    token_sealed: SealedToken = Field(repr=False)
+    token_sealed: SealedBox = Field(repr=False)
     application_id: str
     user_id: str  # Discord user snowflake
     username: str
@@ -83,8 +85,8 @@ class Job(BaseModel):
     ephemeral: bool = False
     attachment_size_limit: int | None = None  # bytes a reply may upload here
     created_at: datetime  # when Discord created the interaction (UTC)
-    # /wallet set only: the key, sealed with KMS under (user_id, provider, interaction_id).
-    sealed_key: str | None = Field(default=None, repr=False)
+    # /wallet set only: the key, sealed for (user_id, provider, interaction_id).
+    sealed_key: SealedBox | None = Field(default=None, repr=False)
     # The opened token: set by the worker (with_token), never serialised or shown.
     _token: str | None = PrivateAttr(default=None)
 
@@ -105,18 +107,18 @@ class Job(BaseModel):
         cls,
         interaction: Interaction,
         *,
-        token_sealed: SealedToken,
+        token_sealed: SealedBox,
         source: Literal["command", "modal", "component"] = "command",
         command: str | None = None,
         subcommand: str | None = None,
         options: dict[str, OptionValue] | None = None,
-        sealed_key: str | None = None,
+        sealed_key: SealedBox | None = None,
     ) -> Job:
         """Build the job for `interaction`; command, subcommand and options default to its own.
 
         Modal submits pass them explicitly (they come from the modal's custom_id and fields).
         Queue and ephemerality come from the command's definition. `token_sealed` is the
-        interaction's token, sealed for this interaction id (tzurot.discord.sealing).
+        interaction's token, sealed for this interaction and user (tzurot.discord.sealing).
         """
         if command is None:
             path = interaction.command_path()

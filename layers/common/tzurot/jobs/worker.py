@@ -13,10 +13,11 @@ deletes the records that succeeded and delivers the others again:
   and ends in the DLQ for a look;
 - a job older than the interaction token's 15 minutes is dropped with a log line: nothing can
   answer it any more;
-- the job's sealed interaction token is opened (tzurot.crypto.job_token: one KMS Decrypt per
-  interactions container the worker hears from, none when warm). A token that does not open
-  (tampered, moved to another interaction) fails towards the DLQ; a KMS outage is retried, and
-  if it lasts through every receive nothing can answer the user (the token is the only way);
+- the job's sealed interaction token is opened (tzurot.crypto.transit_keys: one query and one
+  KMS Decrypt per transit key per container, none when warm). A token that does not open
+  (tampered, moved to another interaction or user, an unknown or retired key) fails towards the
+  DLQ; a KMS or database outage is retried, and if it lasts through every receive nothing can
+  answer the user (the token is the only way);
 - a command without a handler gets a polite "not available" reply;
 - a handler raising RetryLater (or a retryable error) fails the record, except on the last
   receive (ApproximateReceiveCount >= Settings.job_max_receives), where the user gets an error
@@ -111,6 +112,7 @@ class Worker:
         settings: Settings | None = None,
         discord=None,
         keyring=None,
+        transit=None,
         connection: Callable[[], Any] = thread_connection,
         clock: Callable[[], datetime] | None = None,
         provider_options: dict[str, Any] | None = None,
@@ -123,6 +125,7 @@ class Worker:
         self.provider_options = provider_options or {}
         self._discord = discord
         self._keyring = keyring
+        self._transit = transit
 
     @property
     def discord(self):
@@ -139,6 +142,15 @@ class Worker:
 
             self._keyring = MasterKeyring(self.connection)
         return self._keyring
+
+    @property
+    def transit(self):
+        """The container's transit private keys (sharing the master keyring's KMS client)."""
+        if self._transit is None:
+            from tzurot.crypto.transit_keys import TransitKeyring
+
+            self._transit = TransitKeyring(self.connection, kms=lambda: self.keyring.kms)
+        return self._transit
 
     def handle_batch(self, event: dict, context: Any = None) -> dict:
         """The Lambda SQS handler: {"batchItemFailures": [{"itemIdentifier": id}, ...]}."""
@@ -268,6 +280,7 @@ class Worker:
             connection=self.connection,
             discord=self.discord,
             keyring=self.keyring,
+            transit=self.transit,
             receive_count=receive_count,
             max_receives=self.settings.job_max_receives,
             clock=self.clock,
@@ -275,17 +288,17 @@ class Worker:
         )
 
     def _open_token(self, job, receive_count: int):
-        """The job with its interaction token opened (the keyring's KMS client, when the
-        token key is not cached yet)."""
+        """The job with its interaction token opened (a query and a KMS Decrypt only when the
+        container has not loaded the box's transit key yet)."""
         from tzurot.crypto.errors import JobTokenInvalid, KmsUnavailable
-        from tzurot.crypto.job_token import open_token
+        from tzurot.crypto.transit import open_token
 
         try:
             token = open_token(
-                self.keyring.kms,
+                self.transit,
                 job.token_sealed,
                 interaction_id=job.interaction_id,
-                key_id=self.settings.kms_key_id,
+                user_id=job.user_id,
             )
         except JobTokenInvalid as exc:
             log.error(

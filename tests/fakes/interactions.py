@@ -12,20 +12,20 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from tzurot.crypto.job_token import SealedToken, TokenKey, open_with_key, seal_token
+from tests.fakes.transit import KEYS
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
+from tzurot.crypto.transit import open_modal_secret, open_token
 from tzurot.dev import simulator
 from tzurot.dev.keys import public_key_hex, sign
 from tzurot.discord.endpoint import InteractionEndpoint
 from tzurot.discord.prefill import NONE, Prefill
-from tzurot.discord.sealing import SealingFailed
+from tzurot.discord.sealing import SealingFailed, TransitSealer
 from tzurot.jobs.queue import QueueUnavailable
 
 SIGNING_KEY = SigningKey(bytes(range(32)))  # fixed: tests are reproducible
 PUBLIC_KEY = public_key_hex(SIGNING_KEY)
 GUILD = simulator.Identity(guild_id="200000000000000001", channel_id="200000000000000002")
 DM = simulator.Identity()
-# The Recorder's stand-in for an interactions container's token key (no KMS involved).
-TOKEN_KEY = TokenKey(key=bytes(range(32, 64)), wrapped=b"recorder-wrapped-token-key")
 
 
 def signed(payload: dict | bytes, *, key: SigningKey = SIGNING_KEY, at: float | None = None):
@@ -60,14 +60,15 @@ def modal_submit(custom_id: str, who: simulator.Identity = GUILD, **fields: str)
 @dataclass
 class Recorder:
     """Stands in for the queue, the sealers, the personality lookup and the edit-advanced
-    prefill; records every call. Tokens are really sealed, with TOKEN_KEY (`opened` reads one)."""
+    prefill; records every call. Secrets are really sealed, to the fixed test transit key
+    (tests.fakes.transit; `opened` reads a job's token, `opened_key` its wallet key)."""
 
     jobs: list = field(default_factory=list)
     sealed: list[dict[str, Any]] = field(default_factory=list)
     sealed_tokens: list[str] = field(default_factory=list)  # interaction ids
     lookups: list[str] = field(default_factory=list)
     queue_down: bool = False
-    kms_down: bool = False
+    sealing_down: bool = False
     names: list[tuple[str, str]] = field(default_factory=list)
     prefill: Prefill = field(default_factory=lambda: Prefill(NONE))  # the prefill's answer
     prefills: list[tuple[str, str | None]] = field(default_factory=list)
@@ -78,24 +79,41 @@ class Recorder:
         self.jobs.append(job)
         return f"msg-{len(self.jobs)}"
 
-    def seal(self, secret: str, *, user_id: str, provider: str, interaction_id: str) -> str:
-        if self.kms_down:
-            raise SealingFailed("KMS could not encrypt the submitted key (EndpointConnectionError)")
+    def seal(self, secret: str, *, user_id: str, provider: str, interaction_id: str):
+        if self.sealing_down:
+            raise SealingFailed("TRANSIT_PUBLIC_KEY is not set")
         self.sealed.append(
             {"secret": secret, "user_id": user_id, "provider": provider, "id": interaction_id}
         )
-        return f"sealed-{len(self.sealed)}"
+        return TransitSealer(TRANSIT_KEY).seal_secret(
+            secret, user_id=user_id, provider=provider, interaction_id=interaction_id
+        )
 
-    def seal_token(self, token: str, *, interaction_id: str) -> SealedToken:
-        if self.kms_down:
-            raise SealingFailed("KMS could not wrap the job token key (EndpointConnectionError)")
+    def seal_token(self, token: str, *, interaction_id: str, user_id: str):
+        if self.sealing_down:
+            raise SealingFailed("TRANSIT_PUBLIC_KEY is not set")
         self.sealed_tokens.append(interaction_id)
-        return seal_token(TOKEN_KEY, token, interaction_id=interaction_id)
+        return TransitSealer(TRANSIT_KEY).seal_token(
+            token, interaction_id=interaction_id, user_id=user_id
+        )
 
     @staticmethod
     def opened(job) -> str:
         """The interaction token a recorded job carries."""
-        return open_with_key(TOKEN_KEY.key, job.token_sealed, interaction_id=job.interaction_id)
+        return open_token(
+            KEYS, job.token_sealed, interaction_id=job.interaction_id, user_id=job.user_id
+        )
+
+    @staticmethod
+    def opened_key(job) -> str:
+        """The /wallet set key a recorded job carries."""
+        return open_modal_secret(
+            KEYS,
+            job.sealed_key,
+            user_id=job.user_id,
+            provider=job.options["provider"],
+            interaction_id=job.interaction_id,
+        )
 
     def personalities(self, query: str, viewer: str | None = None) -> list[tuple[str, str]]:
         self.lookups.append(query)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.fakes.interactions import TOKEN_KEY
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.commands.imagine import (
     DEFAULT_MODELS,
     EmptyPrompt,
@@ -23,7 +23,7 @@ from tzurot.commands.imagine import (
     plan_for,
     upload,
 )
-from tzurot.crypto.job_token import seal_token
+from tzurot.crypto.transit import Binding, seal
 from tzurot.jobs.model import Job
 from tzurot.personalities.model import ImageConfig, Personality
 from tzurot.providers.base import ImageResult
@@ -119,7 +119,7 @@ def test_upload_payload_and_file():
     job = Job(
         queue="image",
         interaction_id="1",
-        token_sealed=seal_token(TOKEN_KEY, "tok", interaction_id="1"),
+        token_sealed=seal(TRANSIT_KEY, "tok", Binding.token(interaction_id="1", user_id="3")),
         application_id="2",
         user_id="3",
         username="u",

@@ -1,6 +1,6 @@
-"""The AWS clients of the interactions request path fit Discord's 3 seconds: tight timeouts, one
-retry, and a stalled or unconfigured AWS ends as the polite "try again", never a 5xx or a wait
-into the Lambda timeout."""
+"""The interactions request path's one AWS client (SQS) fits Discord's 3 seconds: tight timeouts,
+one retry, and a stalled or unconfigured AWS ends as the polite "try again", never a 5xx or a
+wait into the Lambda timeout. Sealing needs no AWS at all (no KMS on this path)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 import pytest
 
 from tests.fakes.interactions import PUBLIC_KEY, Recorder, command, modal_submit, signed
-from tzurot.discord import aws_config, sealing
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
+from tzurot.discord import aws_config
 from tzurot.discord.endpoint import TRY_AGAIN, InteractionEndpoint
-from tzurot.discord.sealing import KmsSealer, KmsTokenSealer
 from tzurot.jobs import queue
 from tzurot.jobs.queue import JobQueue
 
@@ -29,14 +29,12 @@ def aws_env(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     queue.reset_client()
-    sealing.reset_client()
     yield
     queue.reset_client()
-    sealing.reset_client()
 
 
-@pytest.mark.parametrize("make", [queue.sqs_client, sealing.kms_client])
-def test_request_path_clients_have_tight_timeouts_and_one_retry(make):
+def test_the_request_path_sqs_client_has_tight_timeouts_and_one_retry():
+    make = queue.sqs_client
     config = make().meta.config
     assert (config.connect_timeout, config.read_timeout) == (0.5, 1.0)
     assert config.retries == {"total_max_attempts": 2, "mode": "standard"}
@@ -105,29 +103,42 @@ def test_a_stalled_sqs_ends_as_try_again_after_one_retry(stalled_aws):
     assert stalled_aws.accepted == 2
 
 
-def test_a_stalled_kms_ends_as_try_again_and_nothing_is_enqueued(stalled_aws):
+def test_sealing_needs_no_aws_at_all(stalled_aws, monkeypatch):
+    # Every AWS endpoint stalls; the wallet key and the token are sealed anyway (locally, to
+    # TRANSIT_PUBLIC_KEY) and only the SQS send touches the network.
+    monkeypatch.setenv("TRANSIT_PUBLIC_KEY", str(TRANSIT_KEY))
     recorder = Recorder()
-    endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY, send_job=recorder.send_job, seal=KmsSealer("alias/any")
-    )
-    reply = answer(endpoint, modal_submit("wallet-set:openai", api_key="sk-proj-abcdefgh12345678"))
-    assert reply["data"]["content"] == TRY_AGAIN
-    assert recorder.jobs == [] and stalled_aws.accepted == 2
+    endpoint = InteractionEndpoint(public_key=PUBLIC_KEY, send_job=recorder.send_job)
+    key = "sk-proj-abcdefgh12345678"
+    reply = answer(endpoint, modal_submit("wallet-set:openai", api_key=key))
+    assert reply == {"type": 5, "data": {"flags": 64}}
+    (job,) = recorder.jobs
+    assert Recorder.opened_key(job) == key and Recorder.opened(job).startswith("dev-")
+    assert stalled_aws.accepted == 0
 
 
-def test_a_stalled_kms_on_a_containers_first_job_ends_as_try_again(stalled_aws):
+@pytest.mark.parametrize(
+    ("value", "logged"),
+    [
+        (None, "TRANSIT_PUBLIC_KEY is not set"),
+        ("t1:not-base64!", "TRANSIT_PUBLIC_KEY: the key is not valid base64"),
+    ],
+)
+def test_no_or_a_malformed_transit_key_is_try_again_and_nothing_is_enqueued(
+    monkeypatch, caplog, value, logged
+):
+    if value is None:
+        monkeypatch.delenv("TRANSIT_PUBLIC_KEY", raising=False)
+    else:
+        monkeypatch.setenv("TRANSIT_PUBLIC_KEY", value)
     recorder = Recorder()
-    endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY,
-        send_job=recorder.send_job,
-        seal=recorder.seal,
-        seal_token=KmsTokenSealer("alias/any"),
-    )
-    started = time.monotonic()
-    reply = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
-    assert reply["data"]["content"] == TRY_AGAIN and reply["data"]["flags"] == 64
-    assert time.monotonic() - started < 2.5
-    assert recorder.jobs == [] and stalled_aws.accepted == 2
+    endpoint = InteractionEndpoint(public_key=PUBLIC_KEY, send_job=recorder.send_job)
+    chat = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
+    wallet = answer(endpoint, modal_submit("wallet-set:openai", api_key="sk-proj-abcdefgh12345"))
+    assert chat["data"]["content"] == wallet["data"]["content"] == TRY_AGAIN
+    assert recorder.jobs == []
+    errors = [r.error for r in caplog.records if r.name == "interactions"]
+    assert errors == [logged, logged]
 
 
 def test_no_aws_region_is_try_again_not_a_5xx(monkeypatch, tmp_path):
@@ -139,18 +150,9 @@ def test_no_aws_region_is_try_again_not_a_5xx(monkeypatch, tmp_path):
     endpoint = InteractionEndpoint(
         public_key=PUBLIC_KEY,
         send_job=JobQueue({"generate": url}).send,
-        seal=KmsSealer("k"),
+        seal=recorder.seal,
         seal_token=recorder.seal_token,
     )
     chat = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
-    wallet = answer(endpoint, modal_submit("wallet-set:openai", api_key="sk-proj-abcdefgh12345"))
-    token_only = InteractionEndpoint(
-        public_key=PUBLIC_KEY,
-        send_job=recorder.send_job,
-        seal=recorder.seal,
-        seal_token=KmsTokenSealer("k"),
-    )
-    first_job = answer(token_only, command("help"))
-    assert chat["data"]["content"] == wallet["data"]["content"] == TRY_AGAIN
-    assert first_job["data"]["content"] == TRY_AGAIN
+    assert chat["data"]["content"] == TRY_AGAIN
     assert recorder.jobs == []

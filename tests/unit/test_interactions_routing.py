@@ -48,7 +48,7 @@ def sent(job: Job, payload: dict) -> dict:
     message = job.to_message()
     assert payload["token"] not in message and payload["token"][-12:] not in message
     body = json.loads(message)
-    assert set(body.pop("token_sealed")) == {"wrapped_key", "nonce", "ciphertext"}
+    assert set(body.pop("token_sealed")) == {"kid", "box"}
     assert Recorder.opened(Job.from_message(message)) == payload["token"]
     return body
 
@@ -58,7 +58,7 @@ def expected_job(payload: dict, **fields) -> dict:
     user = (payload.get("member") or {}).get("user") or payload["user"]
     millis = (int(payload["id"]) >> 22) + 1_420_070_400_000
     job = {
-        "version": 2,
+        "version": 3,
         "source": "command",
         "interaction_id": payload["id"],
         "application_id": payload["application_id"],
@@ -286,8 +286,10 @@ def test_wallet_modal_submit_seals_the_key_and_enqueues_only_the_blob(valid):
         subcommand="set",
         options={"provider": "openai"},
         ephemeral=True,
-        sealed_key="sealed-1",
+        sealed_key=json.loads(recorder.jobs[0].to_message())["sealed_key"],
     )
+    assert Recorder.opened_key(recorder.jobs[0]) == key
+    assert key not in recorder.jobs[0].to_message()
     assert key not in repr(recorder.jobs[0]) and payload["token"] not in repr(recorder.jobs[0])
 
 
@@ -473,15 +475,15 @@ def test_queue_outage_gets_a_polite_retry_message(valid):
     assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
 
 
-def test_kms_outage_on_wallet_submit_enqueues_nothing(valid):
-    recorder = Recorder(kms_down=True)
+def test_sealing_failure_on_wallet_submit_enqueues_nothing(valid):
+    recorder = Recorder(sealing_down=True)
     status, body = call(recorder, modal_submit("wallet-set:openai", api_key="sk-abcdefgh12345"))
     assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
     assert recorder.jobs == []
 
 
-def test_kms_outage_while_sealing_the_token_enqueues_nothing(valid, caplog):
-    recorder = Recorder(kms_down=True)
+def test_sealing_failure_for_the_token_enqueues_nothing(valid, caplog):
+    recorder = Recorder(sealing_down=True)
     payload = command("chat", "personality=lilith", "message=hi")
     status, body = call(recorder, payload)
     assert (status, valid(body)) == (200, {"type": 4, "data": {"content": ep.TRY_AGAIN, **POLITE}})
@@ -490,7 +492,7 @@ def test_kms_outage_while_sealing_the_token_enqueues_nothing(valid, caplog):
     assert (record.getMessage(), record.interaction_id, record.error) == (
         "could not seal interaction token",
         payload["id"],
-        "KMS could not wrap the job token key (EndpointConnectionError)",
+        "TRANSIT_PUBLIC_KEY is not set",
     )
 
 
@@ -624,19 +626,29 @@ def test_job_round_trips_and_rejects_other_versions():
     assert opened.interaction_token == payload["token"]
     assert payload["token"] not in repr(opened) and payload["token"] not in opened.to_message()
     body = json.loads(job.to_message())
-    # Version 1 carried the token in clear: refused with a clear error, as is any other.
+    # Version 1 carried the token in clear, version 2 a KMS-wrapped one: refused with a clear
+    # error, as is any other.
     old = {k: v for k, v in body.items() if k != "token_sealed"}
     old |= {"version": 1, "interaction_token": payload["token"]}
-    for version, message in ((1, old), (3, body | {"version": 3}), ("2", body | {"version": "2"})):
+    v2 = body | {
+        "version": 2,
+        "token_sealed": {"wrapped_key": "AA==", "nonce": "AA==", "ciphertext": "AA=="},
+    }
+    for version, message in (
+        (1, old),
+        (2, v2),
+        (4, body | {"version": 4}),
+        ("3", body | {"version": "3"}),
+    ):
         with pytest.raises(UnsupportedJobVersion) as info:
             Job.from_message(json.dumps(message))
         assert str(info.value) == (
-            f"job version {version!r} is not supported (this worker reads version 2 only)"
+            f"job version {version!r} is not supported (this worker reads version 3 only)"
         )
-    # A version-2 body with a token in clear is not a job.
+    # A version-3 body with a token in clear is not a job.
     with pytest.raises(ValidationError):
         Job.from_message(json.dumps(body | {"interaction_token": payload["token"]}))
     with pytest.raises(ValidationError):
         Job.from_message(
-            json.dumps(body | {"token_sealed": {**body["token_sealed"], "nonce": "AA=="}})
+            json.dumps(body | {"token_sealed": {**body["token_sealed"], "box": "AA=="}})
         )

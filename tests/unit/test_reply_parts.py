@@ -8,9 +8,9 @@ from uuid import UUID
 
 import pytest
 
-from tests.fakes.interactions import TOKEN_KEY
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.commands.replies import answer_payloads, send_answer
-from tzurot.crypto.job_token import seal_token
+from tzurot.crypto.transit import Binding, seal
 from tzurot.discord.rest import DiscordUnavailable
 from tzurot.jobs.model import Job
 from tzurot.personalities.model import Personality
@@ -38,7 +38,7 @@ class Discord:
 
 @pytest.fixture
 def job() -> Job:
-    sealed = seal_token(TOKEN_KEY, "tok", interaction_id="1")
+    sealed = seal(TRANSIT_KEY, "tok", Binding.token(interaction_id="1", user_id="3"))
     return Job(
         queue="generate",
         interaction_id="1",

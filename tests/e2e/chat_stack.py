@@ -27,11 +27,12 @@ from moto import mock_aws
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord, fake_discord
 from tests.fakes.interactions import GUILD, PUBLIC_KEY, command, signed
 from tests.fakes.providers import FakeAnthropic, FakeGemini, FakeOpenAI, FakeOpenRouter
+from tzurot.crypto import transit_keys
 from tzurot.crypto.key_store import store_user_key
 from tzurot.crypto.master_key import MasterKeyring, init_master_key
 from tzurot.dev import simulator
 from tzurot.dev.workers import sqs_event
-from tzurot.discord import endpoint, sealing
+from tzurot.discord import endpoint
 from tzurot.jobs import queue, worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -336,9 +337,12 @@ def chat(db_url, chat_servers, monkeypatch) -> Iterator[ChatStack]:
         monkeypatch.setenv("GENERATE_QUEUE_URL", queue_url)
         monkeypatch.setenv("IMAGE_QUEUE_URL", image_url)
         monkeypatch.setenv("KMS_KEY_ID", key_id)
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
         init_master_key(db, kms, key_id)
+        monkeypatch.setenv(
+            "TRANSIT_PUBLIC_KEY", str(transit_keys.rotate(db, kms, key_id).public_key)
+        )
         user_id = str(
             db.execute(
                 "INSERT INTO users (discord_id, username) VALUES (%s, %s) RETURNING id",
@@ -359,7 +363,7 @@ def chat(db_url, chat_servers, monkeypatch) -> Iterator[ChatStack]:
         )
         stack.set_clock(datetime.now(UTC).replace(second=0, microsecond=0))
         yield stack
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
 
 

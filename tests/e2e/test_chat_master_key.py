@@ -1,5 +1,5 @@
 """The app master key through the real generate handler: a cold container unwraps it with one KMS
-Decrypt (and the interactions container's job-token key with another), warm invocations make no
+Decrypt (and the transit private key with another), warm invocations make no
 KMS call at all, and a failing master-key unwrap loses no job (SQS delivers it again; the last
 receive answers the user). A KMS outage before the worker could open the job's interaction token
 cannot be answered at all: the token is the only way to reply."""
@@ -14,9 +14,9 @@ from botocore.exceptions import EndpointConnectionError
 
 from tests.e2e.chat_stack import KEYS
 from tzurot.crypto import kms as kms_module
-from tzurot.crypto.job_token import PURPOSE as TOKEN_PURPOSE
-from tzurot.crypto.job_token import forget_token_keys
+from tzurot.crypto import transit_keys
 from tzurot.crypto.master_key import WRAP_CONTEXT, forget_unwrapped_keys
+from tzurot.crypto.transit_keys import PURPOSE as TOKEN_PURPOSE
 
 MASTER = WRAP_CONTEXT["purpose"]
 
@@ -65,7 +65,7 @@ def worker_kms(chat, monkeypatch) -> WorkerKms:
     monkeypatch.setattr(kms_module, "kms_client", kms.make)
     chat.store_key("openai")  # through the test's own keyring, before the container starts
     forget_unwrapped_keys()
-    forget_token_keys()
+    transit_keys.forget_unwrapped_keys()
     return kms
 
 
@@ -82,7 +82,7 @@ def test_warm_invocations_make_no_kms_call(chat, worker_kms):
     first, result = chat.chat("ada", "hello")
     assert result == {"batchItemFailures": []}
     assert answer(chat, first) == "Answer 0."
-    # The cold job unwraps the interactions container's token key and the master key, once each.
+    # The cold job unwraps the transit private key and the master key, once each.
     assert worker_kms.calls == ["Decrypt", "Decrypt"]
     assert worker_kms.purposes == [TOKEN_PURPOSE, MASTER]
 
@@ -139,7 +139,7 @@ def test_kms_down_on_every_receive_tells_the_user_on_the_last(chat, worker_kms, 
 
 
 def test_a_cold_worker_cannot_answer_through_a_whole_kms_outage(chat, worker_kms, caplog):
-    """Without KMS a worker cannot open a token key it has not seen: every receive fails (no
+    """Without KMS a worker cannot unwrap a transit key it has not seen: every receive fails (no
     claim, no provider call, nothing sent), and the job ends in the DLQ, said so in the log."""
     worker_kms.down = "all"
     payload = chat.interact("ada", "hello")
@@ -163,7 +163,9 @@ def test_a_cold_worker_cannot_answer_through_a_whole_kms_outage(chat, worker_kms
         ("ERROR", "could not open the job's interaction token; the user cannot be answered"),
     ]
     assert {line["error"] for line in lines if "token" in line["message"]} == {
-        "KMS could not unwrap the job token key (EndpointConnectionError); try again later"
+        f"KMS could not unwrap transit key {transit_keys.current_key(chat.db).kid} "
+        "(EndpointConnectionError); "
+        "try again later"
     }
     for record in caplog.records:
         assert payload["token"] not in json.dumps({k: str(v) for k, v in vars(record).items()})

@@ -1,6 +1,6 @@
-"""The Lambda handler end to end against moto's SQS and KMS: exact job bodies on the right
-queue, the interaction token and the /wallet set key sealed (never plaintext in SQS or logs),
-nothing enqueued on refusal."""
+"""The Lambda handler end to end against moto's SQS: exact job bodies on the right queue, the
+interaction token and the /wallet set key sealed to the transit public key (never plaintext in
+SQS or logs; no KMS call: the KMS endpoint is a dead port here), nothing enqueued on refusal."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes.interactions import DM, GUILD, PUBLIC_KEY, command, modal_submit, signed
+from tests.fakes.transit import KEYS
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.crypto.errors import JobTokenInvalid, TransitDecryptionFailed
-from tzurot.crypto.job_token import CONTEXT, forget_token_keys, open_token
-from tzurot.crypto.transit import open_modal_secret
-from tzurot.discord import endpoint, sealing
+from tzurot.crypto.transit import open_modal_secret, open_token
+from tzurot.discord import endpoint
 from tzurot.discord.endpoint import MAX_BODY_BYTES
 from tzurot.discord.interaction import Interaction
 from tzurot.jobs import queue
@@ -34,9 +35,7 @@ KEY = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789"
 class Aws:
     def __init__(self):
         self.sqs = boto3.client("sqs")
-        self.kms = boto3.client("kms")
         self.urls = {k: self.sqs.create_queue(QueueName=f"t-{k}")["QueueUrl"] for k in ("g", "i")}
-        self.key_id = self.kms.create_key()["KeyMetadata"]["KeyId"]
 
     def drain(self, kind: str) -> list[str]:
         reply = self.sqs.receive_message(QueueUrl=self.urls[kind], MaxNumberOfMessages=10)
@@ -52,16 +51,19 @@ def aws(monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # Any KMS call would fail: the interactions function has no business with KMS.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", "http://127.0.0.1:9")
+    monkeypatch.setenv("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/not-for-this-function")
     with mock_aws():
         env = Aws()
         monkeypatch.setenv("DISCORD_PUBLIC_KEY", PUBLIC_KEY)
         monkeypatch.setenv("GENERATE_QUEUE_URL", env.urls["g"])
         monkeypatch.setenv("IMAGE_QUEUE_URL", env.urls["i"])
-        monkeypatch.setenv("KMS_KEY_ID", env.key_id)
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        monkeypatch.setenv("TRANSIT_PUBLIC_KEY", str(TRANSIT_KEY))
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
         yield env
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
 
 
@@ -86,20 +88,15 @@ def test_chat_job_lands_on_the_generate_queue_exactly(aws):
     assert payload["token"] not in bodies[0] and payload["token"][-12:] not in bodies[0]
     job = json.loads(bodies[0])
     sealed = job.pop("token_sealed")
-    assert set(sealed) == {"wrapped_key", "nonce", "ciphertext"}
-    assert len(base64.b64decode(sealed["nonce"])) == 24
-    # The token key is wrapped by KMS under the job-token context, and the token opens with it.
-    key = aws.kms.decrypt(
-        CiphertextBlob=base64.b64decode(sealed["wrapped_key"]), EncryptionContext=CONTEXT
-    )["Plaintext"]
-    assert len(key) == 32 and key not in base64.b64decode(sealed["ciphertext"])
+    assert set(sealed) == {"kid", "box"} and sealed["kid"] == TRANSIT_KEY.kid
     parsed = Job.from_message(bodies[0])
-    assert (
-        open_token(aws.kms, parsed.token_sealed, interaction_id=payload["id"]) == payload["token"]
+    opened = open_token(
+        KEYS, parsed.token_sealed, interaction_id=payload["id"], user_id=GUILD.user_id
     )
+    assert opened == payload["token"]
     created = Interaction.model_validate(payload).created_at
     assert job == {
-        "version": 2,
+        "version": 3,
         "queue": "generate",
         "source": "command",
         "interaction_id": payload["id"],
@@ -118,13 +115,9 @@ def test_chat_job_lands_on_the_generate_queue_exactly(aws):
     assert aws.drain("i") == []
 
 
-def test_every_job_of_a_container_shares_one_token_key_and_no_token_reaches_sqs(aws):
-    """One KMS Encrypt for the container's first job, none after; every command's body is free
-    of its token; a sealed token moved to another interaction does not open."""
-    encrypts = []
-    sealing.kms_client().meta.events.register(
-        "before-call.kms.Encrypt", lambda **_: encrypts.append(1)
-    )
+def test_no_token_reaches_sqs_and_a_sealed_token_opens_only_for_its_interaction(aws):
+    """Every command's body is free of its token; a sealed token moved to another interaction
+    (or user) does not open."""
     payloads = [
         command("chat", "personality=lilith", "message=hi"),
         command("imagine", "prompt=a lighthouse"),
@@ -140,20 +133,23 @@ def test_every_job_of_a_container_shares_one_token_key_and_no_token_reaches_sqs(
         assert invoke(payload)["statusCode"] == 200
     bodies = aws.drain("g") + aws.drain("i")
     assert len(bodies) == len(payloads)
-    assert len(encrypts) == 2  # the token key once, the /wallet set key once
     jobs = {job.interaction_id: job for job in map(Job.from_message, bodies)}
-    wrapped = {job.token_sealed.wrapped_key for job in jobs.values()}
-    assert len(wrapped) == 1
-    forget_token_keys()
     for payload in payloads:
         body = next(b for b in bodies if payload["id"] in b)
         assert payload["token"] not in body and payload["token"][-12:] not in body
-        sealed = jobs[payload["id"]].token_sealed
-        assert open_token(aws.kms, sealed, interaction_id=payload["id"]) == payload["token"]
-    other = payloads[1]["id"]
+        job = jobs[payload["id"]]
+        assert (
+            open_token(KEYS, job.token_sealed, interaction_id=payload["id"], user_id=job.user_id)
+            == payload["token"]
+        )
+    first = jobs[payloads[0]["id"]]
     with pytest.raises(JobTokenInvalid) as info:
-        open_token(aws.kms, jobs[payloads[0]["id"]].token_sealed, interaction_id=other)
-    assert str(info.value) == "the sealed interaction token does not open for this interaction"
+        open_token(
+            KEYS, first.token_sealed, interaction_id=payloads[1]["id"], user_id=first.user_id
+        )
+    assert str(info.value) == "the sealed interaction-token was made for another interaction_id"
+    with pytest.raises(JobTokenInvalid, match="another user_id"):
+        open_token(KEYS, first.token_sealed, interaction_id=first.interaction_id, user_id="1")
 
 
 def test_imagine_job_lands_on_the_image_queue(aws):
@@ -183,29 +179,27 @@ def test_wallet_key_travels_sealed_and_opens_only_in_its_context(aws):
         {"provider": "anthropic"},
     )
     context = {"user_id": GUILD.user_id, "provider": "anthropic", "interaction_id": payload["id"]}
-    assert open_modal_secret(aws.kms, job.sealed_key, **context) == KEY
+    assert open_modal_secret(KEYS, job.sealed_key, **context) == KEY
     for wrong in (
         {"user_id": "999"},
         {"provider": "openai"},
         {"interaction_id": str(int(payload["id"]) + 1)},
     ):
         with pytest.raises(TransitDecryptionFailed):
-            open_modal_secret(aws.kms, job.sealed_key, **(context | wrong))
+            open_modal_secret(KEYS, job.sealed_key, **(context | wrong))
 
 
-def test_kms_refusal_is_polite_and_logs_no_key(aws, monkeypatch, caplog):
-    monkeypatch.setenv("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/no-such-key")
+def test_a_missing_transit_key_is_polite_and_logs_no_secret(aws, monkeypatch, caplog):
+    monkeypatch.delenv("TRANSIT_PUBLIC_KEY")
     payload = modal_submit("wallet-set:openai", api_key=KEY)
     answer = json.loads(invoke(payload)["body"])
     assert answer["type"] == 4 and answer["data"]["flags"] == 64
     assert answer["data"]["content"] == endpoint.TRY_AGAIN
     assert aws.drain("g") == []
     (record,) = [r for r in caplog.records if r.name == "interactions"]
-    assert record.getMessage() == "could not seal wallet key"
-    assert (
-        record.error
-        == "KMS could not encrypt the submitted key (NotFoundException): check the KMS key id, "
-        "that the key is enabled, and the KMS permissions"
+    assert (record.getMessage(), record.error) == (
+        "could not seal wallet key",
+        "TRANSIT_PUBLIC_KEY is not set",
     )
     # Checked before redaction: the record itself never held the key or the token.
     everything = json.dumps({k: str(v) for k, v in vars(record).items()})
@@ -223,22 +217,6 @@ def test_nothing_is_enqueued_on_401_400_413(aws):
     assert invoke(b" " * (MAX_BODY_BYTES + 1))["statusCode"] == 413
     assert invoke(b" " * (MAX_BODY_BYTES + 1), b64=True)["statusCode"] == 413
     assert aws.drain("g") == [] and aws.drain("i") == []
-
-
-def test_kms_refusing_the_token_key_is_polite_and_enqueues_nothing(aws, monkeypatch, caplog):
-    monkeypatch.setenv("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/no-such-key")
-    payload = command("chat", "personality=lilith", "message=hi")
-    answer = json.loads(invoke(payload)["body"])
-    assert (answer["type"], answer["data"]["flags"]) == (4, 64)
-    assert answer["data"]["content"] == endpoint.TRY_AGAIN
-    assert aws.drain("g") == []
-    (record,) = [r for r in caplog.records if r.name == "interactions"]
-    assert record.getMessage() == "could not seal interaction token"
-    assert record.error == (
-        "KMS could not wrap the job token key (NotFoundException): check the KMS key id, "
-        "that the key is enabled, and the KMS permissions"
-    )
-    assert payload["token"] not in json.dumps({k: str(v) for k, v in vars(record).items()})
 
 
 def test_missing_queue_configuration_is_polite(aws, monkeypatch):

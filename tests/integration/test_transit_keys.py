@@ -170,10 +170,8 @@ def test_rotate_transit_and_transit_status_through_the_cli(db, kms, monkeypatch,
     assert main(["keys", "rotate-transit"]) == 0
     first_out = capsys.readouterr().out.splitlines()
     assert len(first_out) == 2
-    assert re.fullmatch(
-        rf"transit key (t[0-9a-f]{{8}}) is current \(private half wrapped by KMS key {kms.key_id}\)",
-        first_out[0],
-    )
+    assert re.fullmatch(r"transit key t[0-9a-f]{8} is current \(.*\)", first_out[0])
+    assert first_out[0].endswith(f"(private half wrapped by KMS key {kms.key_id})")
     first = PublicKey.parse(first_out[1].removeprefix("TRANSIT_PUBLIC_KEY="))
     assert current_key(db) == first
 

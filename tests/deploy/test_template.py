@@ -13,11 +13,12 @@ import pytest
 
 from tests.deploy import template as tpl
 from tests.deploy.handlers import load_app
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot import secrets
 from tzurot.config import Settings
-from tzurot.crypto import job_token
+from tzurot.crypto import transit_keys
 from tzurot.crypto.master_key import WRAP_CONTEXT
-from tzurot.crypto.transit import TRANSIT_CONTEXT_KEYS, TRANSIT_PURPOSE
+from tzurot.crypto.transit_keys import PURPOSE as TRANSIT_PURPOSE
 
 WORKERS = {"GenerateFunction": "GenerateQueue", "ImageFunction": "ImageQueue"}
 
@@ -142,90 +143,82 @@ def _kms_statements(template, function_name, conditions):
     ]
 
 
-def test_interactions_may_only_encrypt_under_the_transit_and_job_token_contexts(
-    template, scenarios
-):
-    assert job_token.CONTEXT == {"purpose": job_token.PURPOSE}
+def test_the_interactions_role_has_no_kms_action(template, scenarios):
+    """It seals job secrets to the transit public key: no KMS permission in any statement of
+    any policy, in every combination of conditions (no wildcard that would include one)."""
+    role = tpl.role_of(template, "InteractionsFunction")
     for conditions in scenarios:
-        transit, token = _kms_statements(template, "InteractionsFunction", conditions)
-        for statement in (transit, token):
-            assert statement["Action"] == "kms:Encrypt"
-            assert statement["Resource"] == {"Fn::GetAtt": ["AppKey", "Arn"]}
-        condition = transit["Condition"]
-        assert condition["StringEquals"] == {"kms:EncryptionContext:purpose": TRANSIT_PURPOSE}
-        assert condition["ForAllValues:StringEquals"] == {
-            "kms:EncryptionContextKeys": list(TRANSIT_CONTEXT_KEYS)
-        }
-        required = {f"kms:EncryptionContext:{key}" for key in TRANSIT_CONTEXT_KEYS}
-        assert set(condition["Null"]) | {"kms:EncryptionContext:purpose"} == required
-        assert set(condition["Null"].values()) == {"false"}
-        # The job-token key: the purpose and nothing else in the context.
-        assert token["Sid"] == "SealJobTokens"
-        assert token["Condition"] == {
-            "StringEquals": {"kms:EncryptionContext:purpose": job_token.PURPOSE},
-            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(job_token.CONTEXT)},
-        }
+        statements = tpl.statements(template, role, conditions)
+        assert statements  # the role does have its other permissions
+        for statement in statements:
+            actions = tpl.as_list(statement.get("Action", [])) + tpl.as_list(
+                statement.get("NotAction", [])
+            )
+            assert "NotAction" not in statement
+            for action in actions:
+                assert not action.lower().startswith("kms:"), statement
+                assert "*" not in action.split(":")[0], statement
+    props = template["Resources"][role]["Properties"]
+    assert not props.get("ManagedPolicyArns") or all(
+        "KMS" not in str(arn) for arn in tpl.as_list(props["ManagedPolicyArns"])
+    )
+    env = tpl.function(template, "InteractionsFunction", scenarios[0])["Environment"]
+    assert env["Variables"]["TRANSIT_PUBLIC_KEY"] == {"Ref": "TransitPublicKey"}
+    parameter = template["Parameters"]["TransitPublicKey"]
+    assert "Default" not in parameter and "NoEcho" not in parameter  # public, always given
+    assert re.fullmatch(parameter["AllowedPattern"], str(TRANSIT_KEY))
 
 
 @pytest.mark.parametrize(
-    ("name", "actions", "purposes"),
+    ("name", "statements"),
     [
+        ("GenerateFunction", [("kms:Decrypt", [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE])]),
+        ("ImageFunction", [("kms:Decrypt", [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE])]),
         (
-            "GenerateFunction",
-            "kms:Decrypt",
-            [WRAP_CONTEXT["purpose"], TRANSIT_PURPOSE, job_token.PURPOSE],
+            "MigrateFunction",
+            [
+                (["kms:GenerateDataKey", "kms:Decrypt"], WRAP_CONTEXT["purpose"]),
+                ("kms:GenerateDataKey", TRANSIT_PURPOSE),
+            ],
         ),
-        # /imagine never gets a sealed modal secret, so it may not open one
-        ("ImageFunction", "kms:Decrypt", [WRAP_CONTEXT["purpose"], job_token.PURPOSE]),
-        ("MigrateFunction", ["kms:GenerateDataKey", "kms:Decrypt"], WRAP_CONTEXT["purpose"]),
     ],
 )
-def test_kms_use_is_bound_to_the_contexts_the_code_uses(
-    template, scenarios, name, actions, purposes
-):
+def test_kms_use_is_bound_to_the_contexts_the_code_uses(template, scenarios, name, statements):
     assert set(WRAP_CONTEXT) == {"purpose"}
+    assert set(transit_keys.wrap_context("t1")) == {"purpose", "key_id"}
     for conditions in scenarios[:8]:
-        (statement,) = _kms_statements(template, name, conditions)
-        assert statement["Action"] == actions
-        assert statement["Resource"] == {"Fn::GetAtt": ["AppKey", "Arn"]}
-        assert statement["Condition"] == {
-            "StringEquals": {"kms:EncryptionContext:purpose": purposes}
-        }
+        found = _kms_statements(template, name, conditions)
+        assert [(s["Action"], s["Condition"]) for s in found] == [
+            (actions, {"StringEquals": {"kms:EncryptionContext:purpose": purposes}})
+            for actions, purposes in statements
+        ]
+        for statement in found:
+            assert statement["Resource"] == {"Fn::GetAtt": ["AppKey", "Arn"]}
 
 
-def test_key_policy_denies_the_interactions_role_everything_but_encrypt(template):
+def test_key_policy_denies_the_interactions_role_everything(template):
     key = template["Resources"]["AppKey"]
     assert key["DeletionPolicy"] == "Retain"
     assert key["UpdateReplacePolicy"] == "Retain"
     assert key["Properties"]["EnableKeyRotation"] is True
-    allow, deny, deny_purposes = key["Properties"]["KeyPolicy"]["Statement"]
+    allow, deny = key["Properties"]["KeyPolicy"]["Statement"]
     assert allow["Principal"] == {
         "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
     }
-    assert deny["Effect"] == "Deny"
-    assert deny["NotAction"] == "kms:Encrypt"
     path = template["Resources"]["InteractionsRole"]["Properties"]["Path"]["Fn::Sub"]
     assert path == "/${AWS::StackName}/interactions/"
-    assert deny["Condition"] == {
-        "ArnLike": {
-            "aws:PrincipalArn": {
-                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role" + path + "*"
-            }
-        }
-    }
-    # Its Encrypt, too, only under the purposes its code uses (no purpose at all is denied:
-    # StringNotEquals holds for a missing key).
-    assert deny_purposes == {
-        "Sid": "InteractionsRoleEncryptsOnlyItsPurposes",
+    assert deny == {
+        "Sid": "InteractionsRoleNeverUsesTheKey",
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
-        "Action": "kms:Encrypt",
+        "Action": "kms:*",
         "Resource": "*",
         "Condition": {
-            "ArnLike": deny["Condition"]["ArnLike"],
-            "StringNotEquals": {
-                "kms:EncryptionContext:purpose": [TRANSIT_PURPOSE, job_token.PURPOSE]
-            },
+            "ArnLike": {
+                "aws:PrincipalArn": {
+                    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role" + path + "*"
+                }
+            }
         },
     }
     # No other role shares that path prefix.

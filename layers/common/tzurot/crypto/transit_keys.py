@@ -37,8 +37,19 @@ REFRESH_SECONDS = 60.0
 # A job naming a key this worker has not loaded makes it look again, at most this often.
 UNKNOWN_KEY_RELOAD_SECONDS = 5.0
 
+
+@dataclass(frozen=True)
+class _Usable:
+    wrapped: bytes
+    kms_key_id: str
+    until: float | None  # monotonic time after which it no longer opens boxes; None: current
+
+
 _unwrapped: dict[bytes, bytes] = {}  # wrapped blob -> private key, for the container's life
 _unwrapped_lock = threading.Lock()
+# The keys of the last successful load in this process: a keyring whose query fails (database
+# down, e.g. a new Worker after a settings change) still opens boxes under keys seen before.
+_last_known: dict[str, _Usable] = {}
 
 
 def wrap_context(key_id: str) -> dict[str, str]:
@@ -49,6 +60,7 @@ def forget_unwrapped_keys() -> None:
     """Drop every cached private key (tests; a container keeps them for its life)."""
     with _unwrapped_lock:
         _unwrapped.clear()
+        _last_known.clear()
 
 
 @dataclass(frozen=True)
@@ -136,13 +148,6 @@ def current_key(conn) -> PublicKey | None:
     return None if row is None else _info(row).public_key
 
 
-@dataclass(frozen=True)
-class _Usable:
-    wrapped: bytes
-    kms_key_id: str
-    until: float | None  # monotonic time after which it no longer opens boxes; None: current
-
-
 class TransitKeyring:
     """The transit private keys a worker container opens boxes with (`private_key(kid)`).
 
@@ -184,7 +189,12 @@ class TransitKeyring:
             stale = age is None or age >= self._refresh_seconds
             unknown = kid not in self._usable and (age is None or age >= UNKNOWN_KEY_RELOAD_SECONDS)
             if stale or unknown:
-                self._load(now)
+                try:
+                    self._load(now)
+                except Exception:
+                    if kid not in _last_known:
+                        raise
+                    return _last_known[kid]  # the database is down; a key seen before
             return self._usable.get(kid)
 
     def _load(self, now: float) -> None:
@@ -203,6 +213,9 @@ class TransitKeyring:
             for kid, wrapped, kms_key_id, left in rows
         }
         self._loaded_at = now
+        with _unwrapped_lock:
+            _last_known.clear()
+            _last_known.update(self._usable)
 
     def _client(self) -> Any:
         if self._kms is None:

@@ -306,7 +306,10 @@ class Worker:
                 extra={"command": job.command, "error": str(exc)},
             )
             raise
-        except KmsUnavailable as exc:
+        except Exception as exc:
+            if not (isinstance(exc, KmsUnavailable) or errors.is_retryable(exc)):
+                raise
+            # KMS or the database (the transit keys) unreachable before the key was loaded.
             last = receive_count >= self.settings.job_max_receives
             (log.error if last else log.warning)(
                 "could not open the job's interaction token; the user cannot be answered"

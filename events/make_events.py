@@ -11,10 +11,11 @@ bodies with the current time, which the function accepts for 5 minutes. The SQS 
 the jobs the interactions function enqueues for the /chat and /imagine samples; their
 interaction is from the fixed time, so a worker drops them as older than the 15-minute token.
 
-The jobs carry their interaction tokens sealed (tzurot.crypto.job_token) with a published
-SAMPLE token key that no KMS key wraps, and a nonce derived from the interaction id, so that the
-samples are reproducible; a worker refuses such a token. `--fresh DIR --kms-key-id KEY` wraps a
-fresh token key with that KMS key instead (AWS credentials needed), for a worker to process.
+The jobs carry their interaction tokens sealed (tzurot.crypto.transit) to a published SAMPLE
+transit key (`SAMPLE_TRANSIT_KEY`; env.json gives it to the interactions function) with an
+ephemeral key derived from the interaction id, so that the samples are reproducible; no worker
+has its private half in its database. `--fresh DIR --transit-public-key KID:BASE64` seals to a
+real transit key instead (what `tzurot keys rotate-transit` printed), for a worker to process.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from tzurot.crypto.job_token import TokenKey, new_token_key, seal_token
+from tzurot.crypto.transit import Binding, PublicKey, public_key_of, seal
 from tzurot.dev.keys import public_key_hex, sign
 from tzurot.discord.interaction import Interaction
 from tzurot.jobs.model import Job
@@ -42,11 +43,9 @@ DEV_SEED = hashlib.sha256(b"tzurot events/ dev-only signing key; never a real ap
 DEV_KEY = SigningKey(DEV_SEED)
 DEV_PUBLIC_KEY = public_key_hex(DEV_KEY)
 FIXED_TIMESTAMP = 1_767_225_600  # 2026-01-01T00:00:00Z
-# SAMPLE ONLY: a published token key, and a "wrapped" blob no KMS key made (it unwraps nowhere).
-SAMPLE_TOKEN_KEY = TokenKey(
-    key=hashlib.sha256(b"tzurot events/ sample job-token key; never a real one").digest(),
-    wrapped=b"sample job-token key: not wrapped by any KMS key",
-)
+# SAMPLE ONLY: a published transit key pair; never in a real database.
+SAMPLE_TRANSIT_PRIVATE_KEY = hashlib.sha256(b"tzurot events/ sample transit key; not real").digest()
+SAMPLE_TRANSIT_KEY = PublicKey("tsample01", public_key_of(SAMPLE_TRANSIT_PRIVATE_KEY))
 
 APPLICATION_ID = "1000000000000000001"
 GUILD_ID = "1100000000000000001"
@@ -181,17 +180,18 @@ def sqs_event(job: Job, queue: str, timestamp: int) -> dict[str, Any]:
 
 
 def build(
-    timestamp: int = FIXED_TIMESTAMP, token_key: TokenKey = SAMPLE_TOKEN_KEY
+    timestamp: int = FIXED_TIMESTAMP, transit_key: PublicKey = SAMPLE_TRANSIT_KEY
 ) -> dict[str, dict[str, Any]]:
     """Every sample event, by file stem."""
     bodies = interactions(timestamp)
     events = {name: function_url_event(body, timestamp) for name, body in bodies.items()}
     for sample, queue in (("chat", "GenerateQueue"), ("imagine", "ImageQueue")):
         interaction = Interaction.model_validate(bodies[f"interactions-{sample}"])
-        nonce = hashlib.sha256(f"nonce/{interaction.id}".encode()).digest()[:24]
-        sealed = seal_token(
-            token_key, interaction.token, interaction_id=interaction.id, nonce=nonce
-        )
+        user = interaction.invoker
+        assert user is not None
+        binding = Binding.token(interaction_id=interaction.id, user_id=user.id)
+        ephemeral = hashlib.sha256(f"ephemeral/{interaction.id}".encode()).digest()
+        sealed = seal(transit_key, interaction.token, binding, ephemeral_key=ephemeral)
         job = Job.from_interaction(interaction, token_sealed=sealed)
         events[f"sqs-{job.queue}"] = sqs_event(job, queue, timestamp)
     return events
@@ -203,6 +203,7 @@ def sam_env() -> dict[str, Any]:
     return {
         "Parameters": {
             "DISCORD_PUBLIC_KEY": DEV_PUBLIC_KEY,
+            "TRANSIT_PUBLIC_KEY": str(SAMPLE_TRANSIT_KEY),
             "DISCORD_APPLICATION_ID": APPLICATION_ID,
             "DATABASE_URL_SECRET_ARN": "",
             "DATABASE_URL_PARAMETER": "",
@@ -224,23 +225,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", type=Path, metavar="DIR", help="sign with the current time")
     parser.add_argument(
-        "--kms-key-id", metavar="KEY", help="with --fresh: wrap the jobs' token key with this key"
+        "--transit-public-key",
+        metavar="KID:BASE64",
+        help="with --fresh: seal the jobs' tokens to this transit key (keys rotate-transit)",
     )
     args = parser.parse_args(argv)
-    if args.kms_key_id and not args.fresh:
-        parser.error("--kms-key-id needs --fresh (the committed samples use the sample key)")
+    if args.transit_public_key and not args.fresh:
+        parser.error(
+            "--transit-public-key needs --fresh (the committed samples use the sample key)"
+        )
     directory, timestamp = (args.fresh, int(time.time())) if args.fresh else (HERE, FIXED_TIMESTAMP)
-    token_key = SAMPLE_TOKEN_KEY
-    if args.kms_key_id:
-        from tzurot.crypto.kms import kms_client
-        from tzurot.errors import TzurotError
-
+    transit_key = SAMPLE_TRANSIT_KEY
+    if args.transit_public_key:
         try:
-            token_key = new_token_key(kms_client(), args.kms_key_id)
-        except TzurotError as exc:
+            transit_key = PublicKey.parse(args.transit_public_key)
+        except ValueError as exc:
             parser.exit(1, f"make_events.py: error: {exc}\n")
     try:
-        written = write(directory, build(timestamp, token_key))
+        written = write(directory, build(timestamp, transit_key))
     except OSError as exc:
         parser.exit(1, f"make_events.py: error: cannot write to {directory}: {exc.strerror}\n")
     for path in written:

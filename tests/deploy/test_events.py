@@ -14,8 +14,10 @@ import pytest
 from moto import mock_aws
 
 from tests.deploy.handlers import FUNCTIONS_DIR, load_app
-from tzurot.crypto.job_token import open_token, open_with_key
-from tzurot.discord import endpoint, sealing
+from tests.fakes.transit import KEYS, StaticKeys
+from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
+from tzurot.crypto.transit import open_token
+from tzurot.discord import endpoint
 from tzurot.jobs import queue
 from tzurot.jobs.model import Job
 from tzurot.logs import get_logger
@@ -93,8 +95,8 @@ def sqs(monkeypatch):
         for kind, env_name in (("generate", "GENERATE_QUEUE_URL"), ("image", "IMAGE_QUEUE_URL")):
             urls[kind] = client.create_queue(QueueName=f"events-{kind}")["QueueUrl"]
             monkeypatch.setenv(env_name, urls[kind])
-        monkeypatch.setenv("KMS_KEY_ID", boto3.client("kms").create_key()["KeyMetadata"]["KeyId"])
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        monkeypatch.setenv("TRANSIT_PUBLIC_KEY", str(TRANSIT_KEY))
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
 
         def drain(kind: str) -> list[str]:
@@ -102,7 +104,7 @@ def sqs(monkeypatch):
             return [message["Body"] for message in reply.get("Messages", [])]
 
         yield drain
-        for reset in (queue.reset_client, sealing.reset_client, endpoint.reset_default_endpoint):
+        for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
 
 
@@ -112,8 +114,9 @@ def test_commands_enqueue_exactly_the_sqs_sample(interactions, sqs, sample, kind
 
     assert _reply(interactions(events[f"interactions-{sample}"], None)) == (200, {"type": 5})
 
-    # The same job, but for its sealed token: the function's key and nonce are random, the
-    # sample's fixed. Both open to the interaction's token.
+    # The same job, but for its sealed token: the function's is sealed to its transit key with a
+    # random ephemeral key, the sample's to the sample key with a fixed one. Both open to the
+    # interaction's token.
     (body,) = sqs(kind)
     sample_body = events[f"sqs-{kind}"]["Records"][0]["body"]
     enqueued, expected = Job.from_message(body), Job.from_message(sample_body)
@@ -122,12 +125,12 @@ def test_commands_enqueue_exactly_the_sqs_sample(interactions, sqs, sample, kind
     )
     token = json.loads(events[f"interactions-{sample}"]["body"])["token"]
     assert token not in body and token not in sample_body
-    kms = boto3.client("kms")
-    assert open_token(kms, enqueued.token_sealed, interaction_id=enqueued.interaction_id) == token
-    key = make_events.SAMPLE_TOKEN_KEY.key
-    assert open_with_key(key, expected.token_sealed, interaction_id=expected.interaction_id) == (
-        token
+    ids = {"interaction_id": enqueued.interaction_id, "user_id": enqueued.user_id}
+    assert open_token(KEYS, enqueued.token_sealed, **ids) == token
+    sample_keys = StaticKeys(
+        {make_events.SAMPLE_TRANSIT_KEY.kid: make_events.SAMPLE_TRANSIT_PRIVATE_KEY}
     )
+    assert open_token(sample_keys, expected.token_sealed, **ids) == token
     other = "image" if kind == "generate" else "generate"
     assert sqs(other) == []
 
@@ -161,8 +164,8 @@ def test_interactions_log_lines_carry_the_interaction_id(interactions, monkeypat
     get_logger("interactions")
     for handler in logging.getLogger("interactions").handlers:
         monkeypatch.setattr(handler, "stream", stream)
-    # No KMS key configured: sealing the job's token fails and is logged.
-    monkeypatch.delenv("KMS_KEY_ID", raising=False)
+    # No transit key configured: sealing the job's token fails and is logged.
+    monkeypatch.delenv("TRANSIT_PUBLIC_KEY", raising=False)
     event = make_events.build(int(time.time()))["interactions-chat"]
     interaction_id = json.loads(event["body"])["id"]
 
@@ -172,7 +175,7 @@ def test_interactions_log_lines_carry_the_interaction_id(interactions, monkeypat
     (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert (line["message"], line["error"]) == (
         "could not seal interaction token",
-        "KMS_KEY_ID is not set",
+        "TRANSIT_PUBLIC_KEY is not set",
     )
     assert (line["correlation_id"], line["function_name"]) == (interaction_id, "interactions")
 
@@ -200,19 +203,20 @@ def test_fresh_copies_are_written_and_a_bad_folder_is_one_line(tmp_path, capsys)
     )
 
 
-def test_fresh_jobs_can_carry_a_token_key_wrapped_by_a_real_kms_key(tmp_path, monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        kms = boto3.client("kms")
-        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
-        assert make_events.main(["--fresh", str(tmp_path), "--kms-key-id", key_id]) == 0
-        event = json.loads((tmp_path / "sqs-generate.json").read_text())
-        job = Job.from_message(event["Records"][0]["body"])
-        token = open_token(kms, job.token_sealed, interaction_id=job.interaction_id)
+def test_fresh_jobs_can_be_sealed_to_a_real_transit_key(tmp_path, capsys):
+    assert (
+        make_events.main(["--fresh", str(tmp_path), "--transit-public-key", str(TRANSIT_KEY)]) == 0
+    )
+    event = json.loads((tmp_path / "sqs-generate.json").read_text())
+    job = Job.from_message(event["Records"][0]["body"])
+    token = open_token(
+        KEYS, job.token_sealed, interaction_id=job.interaction_id, user_id=job.user_id
+    )
     assert token == f"sample-interaction-token-{job.interaction_id}"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        make_events.main(["--fresh", str(tmp_path), "--transit-public-key", "nonsense"])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "make_events.py: error: TRANSIT_PUBLIC_KEY must look like <key id>:<base64 key>\n"
+    )

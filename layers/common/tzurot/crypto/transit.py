@@ -26,7 +26,13 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
-from nacl.bindings import crypto_box_seal, crypto_box_seal_open, crypto_scalarmult_base
+from nacl.bindings import (
+    crypto_box,
+    crypto_box_seal,
+    crypto_box_seal_open,
+    crypto_generichash_blake2b_salt_personal,
+    crypto_scalarmult_base,
+)
 from nacl.exceptions import CryptoError as NaclCryptoError
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
@@ -168,15 +174,29 @@ def _plaintext(secret: str, binding: Binding, kid: str) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def seal(public_key: PublicKey, secret: str, binding: Binding) -> SealedBox:
+def seal(
+    public_key: PublicKey, secret: str, binding: Binding, *, ephemeral_key: bytes | None = None
+) -> SealedBox:
     """Seal `secret` for `binding` (no network; raises InvalidSecret for an empty or oversized
-    secret)."""
+    secret).
+
+    `ephemeral_key` is for reproducible samples only (events/make_events.py): left out, as it
+    must be for anything real, libsodium picks a fresh ephemeral key pair for every box.
+    """
     raw = secret.encode("utf-8") if isinstance(secret, str) else b""
     if not raw:
         raise InvalidSecret("the secret is empty")
     if len(raw) > MAX_SECRET_BYTES:
         raise InvalidSecret(f"the secret is too long (at most {MAX_SECRET_BYTES} bytes)")
-    box = crypto_box_seal(_plaintext(secret, binding, public_key.kid), public_key.key)
+    plaintext = _plaintext(secret, binding, public_key.kid)
+    if ephemeral_key is None:
+        box = crypto_box_seal(plaintext, public_key.key)
+    else:  # crypto_box_seal's construction, with the given ephemeral key
+        ephemeral_public = crypto_scalarmult_base(ephemeral_key)
+        nonce = crypto_generichash_blake2b_salt_personal(
+            ephemeral_public + public_key.key, digest_size=24
+        )
+        box = ephemeral_public + crypto_box(plaintext, nonce, public_key.key, ephemeral_key)
     return SealedBox(kid=public_key.kid, box=box)
 
 

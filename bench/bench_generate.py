@@ -15,9 +15,10 @@ and response mapping, the atomic write and the reply payloads. Reported per job:
 time, database round trips (counted by a loopback proxy between the worker and PostgreSQL: a
 round trip is each time the worker sends after the server answered), statements (counted by a
 connection wrapper) and KMS calls (botocore hooks on the keyring's client, which also unwraps the
-jobs' token key; moto in process). Every job carries its interaction token sealed, as one
-interactions container seals them (tzurot.crypto.job_token). With `--voice`, the same again for
-jobs whose answer is also spoken (a zero-latency ElevenLabs stand-in and the audio upload).
+transit private key; moto in process). Every job carries its interaction token sealed to the
+transit public key, as the interactions function seals them (tzurot.crypto.transit). With
+`--voice`, the same again for jobs whose answer is also spoken (a zero-latency ElevenLabs
+stand-in and the audio upload).
 
 Quota check: `tzurot.usage.limits.check_quota` with 1M rows in usage_logs (10,000 users over 30
 days, one heavy user with 100,000 rows today), next to a bare `SELECT 1` and to summing the
@@ -231,9 +232,9 @@ def discord_transport(calls: list[str]) -> httpx.MockTransport:
 # --- worker overhead ----------------------------------------------------------------------------
 
 
-def job_event(number: int, token_key) -> dict:
-    """A warm /chat job as one interactions container (`token_key`) would have queued it."""
-    from tzurot.crypto.job_token import seal_token
+def job_event(number: int, transit_key) -> dict:
+    """A warm /chat job as the interactions function (sealing to `transit_key`) queues it."""
+    from tzurot.crypto.transit import Binding, seal
     from tzurot.dev.simulator import snowflake
     from tzurot.dev.workers import sqs_event
     from tzurot.jobs.model import Job
@@ -242,8 +243,10 @@ def job_event(number: int, token_key) -> dict:
     job = Job(
         queue="generate",
         interaction_id=interaction_id,
-        token_sealed=seal_token(
-            token_key, f"bench-token-{uuid.uuid4().hex}", interaction_id=interaction_id
+        token_sealed=seal(
+            transit_key,
+            f"bench-token-{uuid.uuid4().hex}",
+            Binding.token(interaction_id=interaction_id, user_id=DISCORD_USER),
         ),
         application_id=APP_ID,
         user_id=DISCORD_USER,
@@ -271,7 +274,7 @@ def worker_overhead(url: str, jobs: int, memory: bool = False, voice: bool = Fal
     from tests.e2e.chat_stack import seed_personalities
     from tzurot.commands.registry import GENERATE_HANDLERS
     from tzurot.config import Settings
-    from tzurot.crypto.job_token import forget_token_keys, new_token_key
+    from tzurot.crypto import transit_keys
     from tzurot.crypto.key_store import store_user_key
     from tzurot.crypto.master_key import MasterKeyring, forget_unwrapped_keys, init_master_key
     from tzurot.discord.rest import DiscordRest
@@ -304,9 +307,9 @@ def worker_overhead(url: str, jobs: int, memory: bool = False, voice: bool = Fal
                 (personality_ids["ada"],),
             )
             store_user_key(setup, MasterKeyring(setup, kms), user_id, "elevenlabs", VOICE_KEY)
-        token_key = new_token_key(kms, key_id)  # what an interactions container makes once
+        transit_key = transit_keys.rotate(setup, kms, key_id).public_key  # keys rotate-transit
         forget_unwrapped_keys()  # the worker's container starts cold
-        forget_token_keys()
+        transit_keys.forget_unwrapped_keys()
 
         kms_calls: list[str] = []
         worker_kms = boto3.client("kms")
@@ -337,7 +340,7 @@ def worker_overhead(url: str, jobs: int, memory: bool = False, voice: bool = Fal
 
         def run_one(number: int) -> tuple[float, int, int, int, float]:
             conn = current[0]
-            event = job_event(number, token_key)
+            event = job_event(number, transit_key)
             turns, statements, kms_before = proxy.turns, conn.statements, len(kms_calls)
             waited = conn.seconds
             start = time.perf_counter()
@@ -575,7 +578,7 @@ def main() -> None:
     )
     print(f"worker: KMS calls, all warm jobs together  {w['kms_warm']:8d}   (target 0)")
     print(f"worker: KMS calls, first (cold) job        {w['kms_cold']:8d}   "
-          "(token key + master key)")  # fmt: skip
+          "(transit key + master key)")  # fmt: skip
     print(f"worker: round trips, first (cold) job      {w['cold_round_trips']:8d}")
     print(f"worker: one SELECT 1 round trip            {w['select1'] * ms:8.3f} ms")
     if v is not None:

@@ -335,6 +335,13 @@ def test_discord_down_while_replying_resends_the_committed_answer(chat):
 
 def test_database_unavailable_retries_then_tells_the_user(chat, monkeypatch):
     chat.store_key("openai")
+    # A worker that has served a job has its transit key: it opens the token and answers
+    # without the database (a cold one cannot: see the next test).
+    chat.provider("openai").queue_reply(text="Warm.")
+    chat.interact("ada", "warm up")
+    (warm_up,) = chat.receive()
+    assert chat.deliver([warm_up]) == {"batchItemFailures": []}
+    chat.sqs.delete_message(QueueUrl=chat.queue_url, ReceiptHandle=warm_up["ReceiptHandle"])
     payload = chat.interact("ada", "hello")
     monkeypatch.setenv("DATABASE_URL", "postgresql://tzurot@127.0.0.1:9/unreachable")
     first = chat.receive()
@@ -349,7 +356,23 @@ def test_database_unavailable_retries_then_tells_the_user(chat, monkeypatch):
         "I can't answer right now: a service I depend on is having trouble. Please try again "
         "in a little while.\n||ref: "
     )
-    assert chat.provider("openai").requests == []
+    assert len(chat.provider("openai").requests) == 1  # the warm-up's only
+
+
+def test_a_cold_worker_cannot_answer_without_the_database(chat, monkeypatch, caplog):
+    """The transit private keys live in the database: a worker container that has not loaded
+    them yet cannot open the token while the database is down, so the job is retried and, if
+    the outage lasts, ends in the DLQ unanswered (docs/security.md, "Failures at a worker")."""
+    from tzurot.crypto import transit_keys
+
+    transit_keys.forget_unwrapped_keys()  # a fresh container
+    payload = chat.interact("ada", "hello")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tzurot@127.0.0.1:9/unreachable")
+    for _ in range(3):
+        assert len(chat.deliver()["batchItemFailures"]) == 1
+    assert chat.calls(payload["token"]) == []
+    messages = [r.getMessage() for r in caplog.records if "interaction token" in r.getMessage()]
+    assert messages[-1] == "could not open the job's interaction token; the user cannot be answered"
 
 
 def test_redelivered_three_times_answers_once(chat):

@@ -122,13 +122,27 @@ def default_handlers() -> dict[str, BatchHandler]:
 
 
 class Workers:
-    """Local stack part: one poller per worker queue (after the AWS emulator part)."""
+    """Local stack part: pollers per worker queue (after the AWS emulator part).
+
+    One poller with batches of 10 by default; `concurrency` pollers with `batch_size` records
+    each play Lambda's event source mapping with that MaximumConcurrency and BatchSize (the
+    soak, bench/soak.py, runs the template's BatchSize 1 at several concurrencies).
+    """
 
     name = "workers"
 
-    def __init__(self, handlers: dict[str, BatchHandler] | None = None, *, wait_seconds=1):
+    def __init__(
+        self,
+        handlers: dict[str, BatchHandler] | None = None,
+        *,
+        wait_seconds=1,
+        concurrency: int = 1,
+        batch_size: int = 10,
+    ):
         self.handlers = handlers
         self.wait_seconds = wait_seconds
+        self.concurrency = concurrency
+        self.batch_size = batch_size
         self.pollers: dict[str, QueuePoller] = {}
 
     def start(self, stack) -> None:
@@ -139,9 +153,12 @@ class Workers:
             url = os.environ.get(f"{kind.upper()}_QUEUE_URL", "").strip()
             if not url:
                 continue
-            poller = QueuePoller(sqs, url, handler, wait_seconds=self.wait_seconds)
-            poller.start(kind)
-            self.pollers[kind] = poller
+            for number in range(self.concurrency):
+                poller = QueuePoller(
+                    sqs, url, handler, batch_size=self.batch_size, wait_seconds=self.wait_seconds
+                )
+                poller.start(kind if number == 0 else f"{kind}-{number}")
+                self.pollers[kind if number == 0 else f"{kind}-{number}"] = poller
             stack.report(f"worker {kind}: polling {url}")
 
     def stop(self) -> None:

@@ -386,15 +386,7 @@ class Soak:
 
     def run(self) -> list[dict[str, Any]]:
         from bench.bench_generate import RoundTripProxy
-        from tzurot.dev.stack import (
-            AwsEmulator,
-            Database,
-            DiscordKey,
-            InteractionsServer,
-            LocalStack,
-            MasterKey,
-            TransitKey,
-        )
+        from tzurot.dev import stack as local
         from tzurot.dev.workers import DiscordSinkServer
         from tzurot.jobs import backoff
 
@@ -409,15 +401,15 @@ class Soak:
                 TZUROT_DAILY_TOKEN_LIMIT="1000000000",
                 TZUROT_IMAGE_HOURLY_LIMIT="1000000",
             )
-            stack = LocalStack(
+            stack = local.LocalStack(
                 [
-                    Database(),
-                    AwsEmulator(0, self.state_dir),
-                    MasterKey(),
-                    TransitKey(),
-                    DiscordKey(self.state_dir),
+                    local.Database(),
+                    local.AwsEmulator(0, self.state_dir),
+                    local.MasterKey(),
+                    local.TransitKey(),
+                    local.DiscordKey(self.state_dir),
                     DiscordSinkServer(0, echo=self.answers.echo),
-                    InteractionsServer(0),
+                    local.InteractionsServer(0),
                 ]
             )
             with stack.running():

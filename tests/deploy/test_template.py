@@ -165,8 +165,11 @@ def test_the_interactions_role_has_no_kms_action(template, scenarios):
     env = tpl.function(template, "InteractionsFunction", scenarios[0])["Environment"]
     assert env["Variables"]["TRANSIT_PUBLIC_KEY"] == {"Ref": "TransitPublicKey"}
     parameter = template["Parameters"]["TransitPublicKey"]
-    assert "Default" not in parameter and "NoEcho" not in parameter  # public, always given
+    # Public; empty only for the first deploy, before `keys rotate-transit` can run.
+    assert parameter["Default"] == "" and "NoEcho" not in parameter
     assert re.fullmatch(parameter["AllowedPattern"], str(TRANSIT_KEY))
+    assert re.fullmatch(parameter["AllowedPattern"], "")
+    assert not re.fullmatch(parameter["AllowedPattern"], str(TRANSIT_KEY)[:-2])
 
 
 @pytest.mark.parametrize(

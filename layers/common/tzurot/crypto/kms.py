@@ -98,6 +98,25 @@ def is_kms_failure(exc: BaseException) -> bool:
     return isinstance(exc, BotoCoreError | ClientError)
 
 
+def generate_data_key(
+    kms: Any,
+    key_id: str,
+    context: Mapping[str, str],
+    *,
+    action: str,
+    failure: Callable[[str], CryptoError] = KmsUnavailable,
+) -> tuple[bytes, bytes]:
+    """(wrapped, plaintext) of one KMS GenerateDataKey (AES_256: 32 bytes) under `context`; a
+    KMS failure raises `failure("KMS could not <action> (<code>)...")`."""
+    try:
+        response = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext=context)
+    except Exception as exc:
+        if is_kms_failure(exc):
+            raise failure(f"KMS could not {action} {explain(exc)}") from None
+        raise
+    return bytes(response["CiphertextBlob"]), bytes(response["Plaintext"])
+
+
 def decrypt(
     kms: Any,
     blob: bytes,

@@ -53,17 +53,13 @@ def generate_wrapped_key(kms, kms_key_id: str) -> bytes:
     The plaintext half is cached right away, so the process that creates a version (e.g. a
     rotation) never needs to Decrypt it.
     """
-    try:
-        response = kms.generate_data_key(
-            KeyId=kms_key_id, KeySpec="AES_256", EncryptionContext=WRAP_CONTEXT
-        )
-    except Exception as exc:
-        if _kms.is_kms_failure(exc):
-            raise MasterKeyUnavailable(
-                f"KMS could not generate a master key {_kms.explain(exc)}", retryable=True
-            ) from None
-        raise
-    wrapped, plaintext = bytes(response["CiphertextBlob"]), bytes(response["Plaintext"])
+    wrapped, plaintext = _kms.generate_data_key(
+        kms,
+        kms_key_id,
+        WRAP_CONTEXT,
+        action="generate a master key",
+        failure=functools.partial(MasterKeyUnavailable, retryable=True),
+    )
     if len(plaintext) != KEY_BYTES:
         raise MasterKeyUnavailable("KMS returned a data key that is not 32 bytes")
     with _unwrapped_lock:

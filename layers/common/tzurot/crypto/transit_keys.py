@@ -81,15 +81,9 @@ def new_key_id() -> str:
 
 def _generate(kms: Any, kms_key_id: str, key_id: str) -> tuple[bytes, bytes]:
     """(wrapped private key, public key) from one KMS GenerateDataKey."""
-    try:
-        response = kms.generate_data_key(
-            KeyId=kms_key_id, KeySpec="AES_256", EncryptionContext=wrap_context(key_id)
-        )
-    except Exception as exc:
-        if _kms.is_kms_failure(exc):
-            raise _kms.unavailable(exc, "generate a transit key") from None
-        raise
-    wrapped, private = bytes(response["CiphertextBlob"]), bytes(response["Plaintext"])
+    wrapped, private = _kms.generate_data_key(
+        kms, kms_key_id, wrap_context(key_id), action="generate a transit key"
+    )
     if len(private) != KEY_BYTES:
         raise KmsUnavailable("KMS returned a data key that is not 32 bytes")
     with _unwrapped_lock:

@@ -290,10 +290,11 @@ class Soak:
         from tzurot.dev.keys import sign
 
         sent: list[Sent] = []
+        before = self.answers.answered  # answers of earlier levels
         with httpx.Client(timeout=10) as client:
             for _ in range(count):
                 with self.answers.done:
-                    while len(sent) - self.answers.answered >= self.config.in_flight:
+                    while len(sent) - (self.answers.answered - before) >= self.config.in_flight:
                         self.answers.done.wait(1.0)
                 kind, payload = self.interaction(self.random.choice(people))
                 body = json.dumps(payload).encode()

@@ -1,7 +1,9 @@
 """Sending jobs to SQS: the generate queue or the image queue, per the command's definition.
 
-The boto3 client is created on first send and reused for the life of the container; boto3 is
-imported only then, so PING and autocomplete never pay for it. Its timeouts fit Discord's
+The SQS client is created on first send and reused for the life of the container; botocore is
+imported only then, so PING and autocomplete never pay for it. It is botocore's own session, not
+boto3's: boto3 adds nothing this one call needs and its import (s3transfer included) is about a
+fifth more on the cold /chat path (docs/benchmarks.md). Its timeouts fit Discord's
 3 seconds (tzurot.discord.aws_config). The workers use the same client for their one SQS call,
 ChangeMessageVisibility (tzurot.jobs.backoff), where short timeouts suit a best-effort call.
 """
@@ -32,11 +34,12 @@ def sqs_client() -> Any:
     if _sqs_client is None:
         with _client_lock:
             if _sqs_client is None:
-                import boto3
+                import botocore.session
 
                 from tzurot.discord.aws_config import request_path_config
 
-                _sqs_client = boto3.client("sqs", config=request_path_config())
+                session = botocore.session.get_session()
+                _sqs_client = session.create_client("sqs", config=request_path_config())
     return _sqs_client
 
 

@@ -157,9 +157,9 @@ def test_interactions_and_generate_run_on_secrets_from_secrets_manager(deployed,
     assert (deferred["statusCode"], json.loads(deferred["body"])) == (200, {"type": 5})
     (queued,) = rig.receive()
     sample = events["sqs-generate"]
-    # The sample's job, but for the sealed token: the function's token key (wrapped by the
-    # stack's KMS key) and nonce are its own; the sample's key is a published one no KMS key
-    # wraps. So the worker gets the sample record with the body that was really queued.
+    # The sample's job, but for the sealed token: the function seals to the stack's transit key
+    # (a fresh ephemeral key each time); the sample to a published key no database holds. So
+    # the worker gets the sample record with the body that was really queued.
     exclude = {"token_sealed"}
     assert Job.from_message(queued["Body"]).model_dump(exclude=exclude) == Job.from_message(
         sample["Records"][0]["body"]

@@ -112,7 +112,7 @@ def test_kms_outage_retries_through_sqs_and_the_job_is_answered_later(chat, work
     assert answer(chat, payload) == "Back again."
     assert chat.status(payload["id"]) == ("done", 2)
     assert [row[4:7] for row in chat.usage_rows()] == [(5, 2, 7)]
-    # The token key unwrapped on the first receive stays cached for the second.
+    # The transit key unwrapped on the first receive stays cached for the second.
     assert worker_kms.calls == ["Decrypt", "Decrypt (unreachable)", "Decrypt"]
     assert worker_kms.purposes == [TOKEN_PURPOSE, MASTER]
     assert_no_key_material_logged(chat, caplog, "retryable failure")

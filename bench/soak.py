@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes.providers import FakeOpenRouter, Reply, ScriptedError  # noqa: E402
+from tzurot_fakes.providers import FakeOpenRouter, Reply, ScriptedError  # noqa: E402
 
 ACCOUNT_COMMANDS = (
     ("wallet", "list"),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tzurot.jobs.model import Job
 
 _sqs_client: Any = None
+_botocore_session: Any = None
 _client_lock = threading.Lock()  # a worker's batch threads; boto3 client creation is not safe
 
 
@@ -30,7 +31,7 @@ class QueueUnavailable(TzurotError):
 
 def sqs_client() -> Any:
     """The container's SQS client (honours AWS_ENDPOINT_URL and the region variables)."""
-    global _sqs_client
+    global _sqs_client, _botocore_session
     if _sqs_client is None:
         with _client_lock:
             if _sqs_client is None:
@@ -38,8 +39,9 @@ def sqs_client() -> Any:
 
                 from tzurot.discord.aws_config import request_path_config
 
-                session = botocore.session.get_session()
-                _sqs_client = session.create_client("sqs", config=request_path_config())
+                if _botocore_session is None:  # kept: its loaded service models are reused
+                    _botocore_session = botocore.session.get_session()
+                _sqs_client = _botocore_session.create_client("sqs", config=request_path_config())
     return _sqs_client
 
 

@@ -55,7 +55,8 @@ class JobEnvelope(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     interaction_id: str
-    token_sealed: SealedToken
+    user_id: str  # the sealed token is bound to it
+    token_sealed: SealedBox
 
 
 class Job(BaseModel):

@@ -205,7 +205,7 @@ class Worker:
         """On the last receive of a body that is not a job, answer its user if the body still
         names an interaction and carries a token that opens: nobody is left with "thinking…".
         Best effort; the message goes to the DLQ either way."""
-        from tzurot.crypto.job_token import open_token
+        from tzurot.crypto.transit import open_token
         from tzurot.jobs.model import JobEnvelope
 
         if _receive_count(record) < self.settings.job_max_receives:
@@ -213,10 +213,10 @@ class Worker:
         try:
             envelope = JobEnvelope.model_validate_json(record.body)
             token = open_token(
-                self.keyring.kms,
+                self.transit,
                 envelope.token_sealed,
                 interaction_id=envelope.interaction_id,
-                key_id=self.settings.kms_key_id,
+                user_id=envelope.user_id,
             )
             payload = {"content": UNREADABLE_JOB, "allowed_mentions": replies.NO_MENTIONS}
             self.discord.edit_original(token, payload)

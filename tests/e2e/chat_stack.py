@@ -173,6 +173,10 @@ class ChatStack:
     def interact(self, personality: str, message: str, who=GUILD) -> dict:
         """POST a signed /chat to the interactions handler; returns the interaction sent."""
         payload = command("chat", f"personality={personality}", f"message={message}", who=who)
+        return self.post(payload)
+
+    def post(self, payload: dict) -> dict:
+        """POST a signed interaction that defers (a command) to the interactions handler."""
         self.sent_tokens.append(payload["token"])
         headers, body = signed(payload)
         event = {

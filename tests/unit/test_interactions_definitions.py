@@ -43,7 +43,7 @@ def _shape(payload: dict) -> dict:
 def test_the_set_covers_every_command_of_the_architecture():
     shapes = {p["name"]: _shape(p) for p in command_payloads()}
     assert shapes == {
-        "chat": {"": ["personality", "message"]},
+        "chat": {"": ["personality", "message", "image"]},
         "imagine": {"": ["prompt", "personality", "size"]},
         "wallet": {
             "set": ["provider"],

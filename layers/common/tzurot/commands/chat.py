@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tzurot.commands import errors, history, paid, replies, voice
+from tzurot.commands import errors, history, images_in, paid, replies, voice
 from tzurot.commands.account import USER_CTES
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
@@ -54,6 +54,7 @@ from tzurot.commands.config_resolution import (
 from tzurot.commands.context import JobContext
 from tzurot.commands.prompt import ReferencedMessage, build_prompt
 from tzurot.db.compose import Statement
+from tzurot.discord.attachments import image_refs
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
 from tzurot.key_fragments import protect
@@ -166,6 +167,7 @@ class ChatTurn(ClaimedJob):
         self.key_source: KeySource = "user"
         self.user_id: str | None = None
         self.reserved = False
+        self.linked_images: list = []  # ImageRefs of linked messages (tzurot.discord.attachments)
 
     # --- the turn -------------------------------------------------------------------------
 
@@ -214,6 +216,13 @@ class ChatTurn(ClaimedJob):
         limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
 
         referenced = self._referenced(message, config.max_referenced_messages)
+        shown = images_in.for_turn(
+            conn,
+            [*(job.images or ()), *self.linked_images],
+            ctx.settings,
+            config.provider,
+            config.model,
+        )
         speaker = job.display_name or job.username
         memory = TurnMemory(
             ctx, personality, state.memories, provider=config.provider, key_source=self.key_source
@@ -235,6 +244,8 @@ class ChatTurn(ClaimedJob):
             speaker=speaker,
             referenced=referenced,
             recalled=memory.block(recalled, speaker=speaker, timezone=state.timezone),
+            images=shown.images,
+            notes=shown.notes,
         )
         self._reserve(conn, state.user_id, prompt, now)  # limits hold under concurrency
         try:
@@ -367,6 +378,7 @@ class ChatTurn(ClaimedJob):
             except DiscordError as exc:
                 log.info("linked message skipped", extra={"reason": type(exc).__name__})
                 continue
+            self.linked_images += image_refs(data.get("attachments"))
             author = data.get("author") or {}
             content = data.get("content") or " ".join(
                 embed.get("description") or "" for embed in data.get("embeds") or []

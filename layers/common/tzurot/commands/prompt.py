@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tzurot.commands.birthday import birthday_facts, birthday_text
 from tzurot.commands.history import HistoryMessage
 from tzurot.personalities.model import Personality
-from tzurot.providers.base import ChatMessage
+from tzurot.providers.base import ChatMessage, ImageInput
 
 # Character sheet fields in prompt order, with their headings (docs/prompt.md). "history"
 # (shapes.inc's personality_history) and "greeting" (/character create's) have no column of
@@ -97,6 +97,7 @@ def context_block(
     timezone: str | None = None,
     referenced: list[ReferencedMessage] = (),
     facts: list[str] = (),
+    notes: list[str] = (),
 ) -> str:
     """The per-turn facts, in a tagged block the model can tell from the user's own words. A
     replayed turn passes only its speaker (no `now`): its own date and time are past. `facts`
@@ -115,13 +116,14 @@ def context_block(
                 content = content[:REFERENCE_MAX_CHARS] + "…"
             when = f" at {message.timestamp}" if message.timestamp else ""
             lines.append(f"[{number}] {message.author}{when}: {content}")
+    lines.extend(notes)  # images that are not shown, and why (tzurot.commands.images_in)
     lines.append("</context>")
     return "\n".join(lines)
 
 
-def user_turn(block: str, message: str) -> ChatMessage:
-    """A user message behind its context block."""
-    return ChatMessage("user", f"{block}\n\n{message}")
+def user_turn(block: str, message: str, images: tuple[ImageInput, ...] = ()) -> ChatMessage:
+    """A user message behind its context block, with the images shown this turn."""
+    return ChatMessage("user", f"{block}\n\n{message}", images=images)
 
 
 def replayed(turn: HistoryMessage) -> ChatMessage:
@@ -142,6 +144,8 @@ def build_prompt(
     speaker: str,
     referenced: list[ReferencedMessage] = (),
     recalled: str = "",
+    images: list[ImageInput] = (),
+    notes: list[str] = (),
 ) -> Prompt:
     """System prompt, the replayed history (starting at a user message, as Anthropic requires
     and every provider accepts), and the new message behind its context block. `recalled` is
@@ -158,8 +162,9 @@ def build_prompt(
         timezone=timezone,
         referenced=referenced,
         facts=birthday_facts(personality.birthday, today, personality.label),
+        notes=notes,
     )
     if recalled:
         block = f"{recalled}\n{block}"
-    messages.append(user_turn(block, message))
+    messages.append(user_turn(block, message, tuple(images)))
     return Prompt(system=system_prompt(personality), messages=messages)

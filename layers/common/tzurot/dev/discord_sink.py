@@ -398,8 +398,11 @@ class DiscordSink:
             "username": "someone",
             "bot": False,
         }
+        attachments = fields.pop("attachments", None)  # attachment objects, as Discord's
         message = self._message(str(channel_id), {"content": content, **fields}, [], 0)
         message["author"] = author
+        if attachments is not None:
+            message["attachments"] = attachments
         with self._changed:
             self.messages[message["id"]] = message
         return message

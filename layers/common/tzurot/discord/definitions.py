@@ -110,6 +110,10 @@ class Command:
             body["options"] = [option.payload() for option in self.options]
         return body
 
+    def attachment_options(self) -> tuple[str, ...]:
+        """Names of the top-level attachment options (their values are attachment ids)."""
+        return tuple(o.name for o in self.options if o.type == ATTACHMENT)
+
     def subcommand(self, name: str) -> Option | None:
         return next((o for o in self.options if o.type == SUB_COMMAND and o.name == name), None)
 
@@ -270,6 +274,7 @@ COMMANDS: dict[str, Command] = {
             (
                 _personality(required=True),
                 Option("message", "what you say", required=True, min_length=1, max_length=2000),
+                Option("image", "a picture to show (PNG, JPEG, WebP or GIF)", type=ATTACHMENT),
             ),
         ),
         Command(

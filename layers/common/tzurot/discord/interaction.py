@@ -65,8 +65,10 @@ class InteractionData(_Model):
     custom_id: Text | None = None
     # Modal submits: action rows or labels holding text inputs; read by tzurot.discord.modals.
     components: list[dict[str, Any]] | None = None
-    # Users, attachments, ... an option refers to by id (/character avatar's attachment).
+    # Users, attachments, messages an option or a message command refers to by id (/character
+    # avatar's attachment, /chat's image, a message command's target: tzurot.discord.attachments).
     resolved: dict[str, Any] | None = None
+    target_id: Snowflake | None = None  # message commands: the message acted on
 
 
 class CommandPath(_Model):

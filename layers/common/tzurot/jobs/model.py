@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tzurot.crypto.transit import SealedBox
+from tzurot.discord.attachments import ImageRef, option_images
 from tzurot.discord.definitions import COMMANDS, Queue
 from tzurot.errors import TzurotError
 
@@ -86,6 +87,8 @@ class Job(BaseModel):
     ephemeral: bool = False
     attachment_size_limit: int | None = None  # bytes a reply may upload here
     created_at: datetime  # when Discord created the interaction (UTC)
+    # Images shown with the command (attachment options): references only, fetched by the worker.
+    images: tuple[ImageRef, ...] | None = None
     # /wallet set only: the key, sealed for (user_id, provider, interaction_id).
     sealed_key: SealedBox | None = Field(default=None, repr=False)
     # The opened token: set by the worker (with_token), never serialised or shown.
@@ -133,6 +136,9 @@ class Job(BaseModel):
         user = interaction.invoker
         if user is None:
             raise ValueError("interaction has no user")
+        options = dict(options or {})
+        attachment_ids = [str(options[n]) for n in definition.attachment_options() if n in options]
+        resolved = interaction.data.resolved if interaction.data else None
         return cls(
             queue=definition.queue,
             source=source,
@@ -147,7 +153,8 @@ class Job(BaseModel):
             locale=interaction.locale,
             command=command,
             subcommand=subcommand,
-            options=dict(options or {}),
+            options=options,
+            images=tuple(option_images(resolved, attachment_ids)) or None,
             ephemeral=definition.ephemeral,
             attachment_size_limit=interaction.attachment_size_limit,
             created_at=interaction.created_at,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tzurot.providers.base import ChatRequest, ChatResult, TextProvider, read_paid
+from tzurot.providers.base import ChatMessage, ChatRequest, ChatResult, TextProvider, read_paid
 from tzurot.providers.errors import (
     BadRequest,
     ContentBlocked,
@@ -67,7 +67,7 @@ class AnthropicProvider(ProviderClient, TextProvider):
         body: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [{"role": m.role, "content": _content(m)} for m in request.messages],
         }
         if request.system:
             if advanced.get("cacheControl"):
@@ -147,6 +147,21 @@ class AnthropicProvider(ProviderClient, TextProvider):
             params={"limit": 1},
             timeout=CHECK_TIMEOUT,
         )
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """A message's text, or its images (base64 sources) followed by its text: Anthropic
+    recommends images before the question about them."""
+    if not message.images:
+        return message.content
+    images = [
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": image.mime_type, "data": image.base64},
+        }
+        for image in message.images
+    ]
+    return [*images, {"type": "text", "text": message.content}]
 
 
 def parse_error(status: int, body: Any) -> ErrorInfo:

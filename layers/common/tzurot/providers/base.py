@@ -16,9 +16,27 @@ from typing import Any, ClassVar, Literal, Protocol
 
 
 @dataclass(frozen=True)
+class ImageInput:
+    """An image the user showed the model: bytes already checked (tzurot.commands.images_in),
+    sent inline (base64) because provider fetches of Discord URLs would need them public."""
+
+    mime_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode()
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime_type};base64,{self.base64}"
+
+
+@dataclass(frozen=True)
 class ChatMessage:
     role: Literal["user", "assistant"]
     content: str
+    images: tuple[ImageInput, ...] = ()  # user messages only; never stored in history
 
 
 @dataclass(frozen=True)

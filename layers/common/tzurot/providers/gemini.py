@@ -99,7 +99,11 @@ class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
             "contents": [
                 {
                     "role": "model" if m.role == "assistant" else "user",
-                    "parts": [{"text": m.content}],
+                    "parts": [{"text": m.content}]
+                    + [
+                        {"inlineData": {"mimeType": image.mime_type, "data": image.base64}}
+                        for image in m.images
+                    ],
                 }
                 for m in request.messages
             ]

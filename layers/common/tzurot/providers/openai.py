@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from tzurot.params.llm import is_openai_reasoning_model
 from tzurot.providers.base import (
+    ChatMessage,
     ChatRequest,
     ChatResult,
     ImageProvider,
@@ -52,10 +53,10 @@ class OpenAICompatible(ProviderClient, TextProvider):
         return {"authorization": f"Bearer {api_key}"}
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
-        messages: list[dict[str, str]] = []
+        messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
-        messages += [{"role": m.role, "content": m.content} for m in request.messages]
+        messages += [{"role": m.role, "content": _content(m)} for m in request.messages]
         body: dict[str, Any] = {"model": request.model, "messages": messages}
         put(body, "temperature", request.temperature)
         put(body, "top_p", request.top_p)
@@ -286,6 +287,15 @@ def _count(usage: Any, key: str) -> int:
     """A token count from a usage object (prompt and completion counts include their
     cached and reasoning parts); 0 when absent."""
     return int(usage.get(key) or 0) if isinstance(usage, dict) else 0
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """A message's text, or its text and images as content parts (image_url with a data URL)."""
+    if not message.images:
+        return message.content
+    return [{"type": "text", "text": message.content}] + [
+        {"type": "image_url", "image_url": {"url": image.data_url}} for image in message.images
+    ]
 
 
 def _int(value: Any) -> int | None:

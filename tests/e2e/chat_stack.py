@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
+from tests.fakes.cdn import FakeCDN
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord, fake_discord
 from tests.fakes.interactions import GUILD, PUBLIC_KEY, command, signed
 from tests.fakes.providers import FakeAnthropic, FakeGemini, FakeOpenAI, FakeOpenRouter
@@ -177,6 +178,11 @@ class ChatStack:
 
     def post(self, payload: dict) -> dict:
         """POST a signed interaction that defers (a command) to the interactions handler."""
+        assert self.respond(payload) == {"type": 5}
+        return payload
+
+    def respond(self, payload: dict) -> dict:
+        """POST a signed interaction to the interactions handler; returns its answer."""
         self.sent_tokens.append(payload["token"])
         headers, body = signed(payload)
         event = {
@@ -188,8 +194,7 @@ class ChatStack:
         }
         response = interactions_app.handler(event, None)
         assert response["statusCode"] == 200, response
-        assert json.loads(response["body"]) == {"type": 5}
-        return payload
+        return json.loads(response["body"])
 
     def receive(self) -> list[dict]:
         """Receive what is queued, visible again at once (so a test can redeliver it)."""
@@ -369,6 +374,21 @@ def chat(db_url, chat_servers, monkeypatch) -> Iterator[ChatStack]:
         yield stack
         for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
+
+
+@pytest.fixture(scope="module")
+def cdn_server() -> Iterator[FakeCDN]:
+    cdn = FakeCDN()
+    with cdn.serve():
+        yield cdn
+
+
+@pytest.fixture
+def cdn(cdn_server, chat, monkeypatch) -> FakeCDN:
+    """The loopback CDN, the only place the worker may fetch attachments from."""
+    cdn_server.reset()
+    monkeypatch.setenv("DISCORD_CDN_BASE_URL", cdn_server.base_url)
+    return cdn_server
 
 
 def context_text(message: str, now: datetime, speaker: str = GUILD.username, tz="UTC") -> str:

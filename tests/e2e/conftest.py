@@ -20,6 +20,8 @@ import pytest
 
 from tests.e2e.chat_stack import (  # noqa: F401  (fixtures, re-exported)
     ChatStack,
+    cdn,
+    cdn_server,
     chat,
     chat_servers,
     close_keepalive_clients,

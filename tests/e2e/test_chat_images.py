@@ -5,30 +5,15 @@ or a linked message with attachments -> the worker fetches the bytes from a loop
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.chat_stack import GUILD, PERSONALITIES, context_text
 from tests.e2e.chat_stack import chat as _chat  # noqa: F401 (the `chat` fixture)
 from tests.e2e.chat_stack import chat_servers as _servers  # noqa: F401 (its servers)
-from tests.fakes.cdn import JPEG, PNG, FakeCDN, gif
+from tests.fakes.cdn import JPEG, PNG, gif
 from tests.fakes.interactions import command
 from tzurot.commands.images_in import gif_first_frame
-
-
-@pytest.fixture(scope="module")
-def cdn_server() -> Iterator[FakeCDN]:
-    cdn = FakeCDN()
-    with cdn.serve():
-        yield cdn
-
-
-@pytest.fixture
-def cdn(cdn_server, chat, monkeypatch) -> FakeCDN:
-    cdn_server.reset()
-    monkeypatch.setenv("DISCORD_CDN_BASE_URL", cdn_server.base_url)
-    return cdn_server
 
 
 def chat_with_image(chat, slug: str, message: str, attachment: dict) -> dict:

@@ -26,7 +26,9 @@ def test_the_validator_does_catch_bad_definitions(specs_dir):
 
 def test_each_is_also_a_valid_item_of_the_bulk_overwrite_put(specs_dir):
     update = schema_validator(specs_dir, "ApplicationCommandUpdateRequest")
-    assert [errors(update, payload) for payload in command_payloads()] == [[]] * len(COMMANDS)
+    assert [errors(update, payload) for payload in command_payloads()] == [[]] * len(
+        command_payloads()
+    )
 
 
 def _shape(payload: dict) -> dict:
@@ -82,7 +84,25 @@ def test_the_set_covers_every_command_of_the_architecture():
         },
         "history": {"clear": ["personality"]},
         "privacy": {"export": [], "delete": []},
+        "Ask a personality": {},
+        "Reply as last personality": {},
     }
+
+
+def test_message_commands_are_type_3_everywhere_and_within_discords_limit():
+    from tzurot.discord.definitions import MAX_MESSAGE_COMMANDS
+
+    message_commands = [p for p in command_payloads() if p["type"] == 3]
+    assert message_commands == [
+        {
+            "name": name,
+            "type": 3,
+            "integration_types": [0, 1],
+            "contexts": [0, 1, 2],
+        }
+        for name in ("Ask a personality", "Reply as last personality")
+    ]
+    assert len(message_commands) <= MAX_MESSAGE_COMMANDS
 
 
 def _options(name: str, sub: str | None = None) -> dict[str, dict]:

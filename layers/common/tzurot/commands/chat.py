@@ -37,7 +37,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tzurot.commands import errors, history, images_in, paid, replies, voice
+from tzurot.commands import (
+    errors,
+    history,
+    images_in,
+    message_replies,
+    paid,
+    replies,
+    voice,
+)
 from tzurot.commands.account import USER_CTES
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
@@ -177,7 +185,7 @@ class ChatTurn(ClaimedJob):
         job, ctx = self.job, self.ctx
         now = ctx.now()
         name = str(job.options.get("personality", "")).strip()
-        message = str(job.options.get("message", "")).strip()
+        message = message_replies.turn_text(job, str(job.options.get("message", "")).strip())
         self.personality = personality = resolve(conn, name, viewer=job.user_id)
         if not message:  # Discord's min_length counts spaces: "   " arrives as nothing
             raise EmptyMessage()
@@ -197,6 +205,7 @@ class ChatTurn(ClaimedJob):
                     answer,
                     already_sent=claim.replies_sent,
                     progress=self._record_replies,
+                    header=message_replies.header(job),
                 )
                 voice.speak(self, answer, retry=True)
                 idempotency.finish(conn, job.interaction_id, "done")
@@ -218,7 +227,11 @@ class ChatTurn(ClaimedJob):
         referenced = self._referenced(message, config.max_referenced_messages)
         shown = images_in.for_turn(
             conn,
-            [*(job.images or ()), *self.linked_images],
+            [
+                *(job.images or ()),
+                *message_replies.target_images(ctx.discord, job),
+                *self.linked_images,
+            ],
             ctx.settings,
             config.provider,
             config.model,
@@ -278,7 +291,12 @@ class ChatTurn(ClaimedJob):
         )
         paid.record(ctx, job, write, conn)  # retried, or spooled through SQS: never lost
         replies.send_answer(
-            ctx.discord, job, personality, result.text, progress=self._record_replies
+            ctx.discord,
+            job,
+            personality,
+            result.text,
+            progress=self._record_replies,
+            header=message_replies.header(job),
         )
         voice.speak(self, result.text, retry=claim.is_retry)
         log.info(

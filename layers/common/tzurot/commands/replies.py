@@ -36,8 +36,9 @@ def author(personality: Personality) -> dict[str, str]:
     return block
 
 
-def answer_payloads(personality: Personality, text: str) -> list[dict]:
-    """The first payload (for the deferred message) and one per followup."""
+def answer_payloads(personality: Personality, text: str, header: str | None = None) -> list[dict]:
+    """The first payload (for the deferred message) and one per followup. `header` is a line
+    above the first one (what a message command's answer replies to)."""
     pieces = split_message(text) or ["…"]
     payloads = []
     for number, piece in enumerate(pieces):
@@ -45,6 +46,8 @@ def answer_payloads(personality: Personality, text: str) -> list[dict]:
         if number == 0:
             embed = {"author": author(personality), **embed}
         payloads.append({"embeds": [embed], "allowed_mentions": NO_MENTIONS})
+    if header:
+        payloads[0] = {"content": header, **payloads[0]}
     return payloads
 
 
@@ -56,6 +59,7 @@ def send_answer(
     *,
     already_sent: int = 0,
     progress: Callable[[int], None] | None = None,
+    header: str | None = None,
 ) -> None:
     """Edit the deferred message into the answer, then post the rest as followups.
 
@@ -63,7 +67,7 @@ def send_answer(
     answer of several parts, `progress(n)` is called once the first n have arrived (not after
     the last: then the whole answer is there), so a retry after a failure part-way can resume.
     """
-    payloads = answer_payloads(personality, text)
+    payloads = answer_payloads(personality, text, header)
     for number, payload in enumerate(payloads):
         if number < already_sent:
             continue

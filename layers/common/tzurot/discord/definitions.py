@@ -395,6 +395,27 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+# Message commands (right-click a message → Apps), type 3: a name and nothing else. Discord
+# allows at most 5 per application (tzurot.discord.message_commands handles these).
+MESSAGE_COMMAND = 3
+MAX_MESSAGE_COMMANDS = 5
+ASK_A_PERSONALITY = "Ask a personality"
+REPLY_AS_LAST = "Reply as last personality"
+MESSAGE_COMMANDS = (ASK_A_PERSONALITY, REPLY_AS_LAST)
+
+
+def message_command_payload(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": MESSAGE_COMMAND,
+        "integration_types": list(INTEGRATION_TYPES),
+        "contexts": list(CONTEXTS),
+    }
+
+
 def command_payloads() -> list[dict[str, Any]]:
     """The JSON body of `PUT /applications/{id}/commands`: every command, in a stable order."""
-    return [command.payload() for command in COMMANDS.values()]
+    assert len(MESSAGE_COMMANDS) <= MAX_MESSAGE_COMMANDS, "Discord allows 5 message commands"
+    return [command.payload() for command in COMMANDS.values()] + [
+        message_command_payload(name) for name in MESSAGE_COMMANDS
+    ]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from tzurot.discord import character_forms, components, modals, responses
+from tzurot.discord import character_forms, components, message_commands, modals, responses
 from tzurot.discord import interaction as kinds
 from tzurot.discord.autocomplete import (
     MemoryChoices,
@@ -28,10 +28,17 @@ from tzurot.discord.autocomplete import (
     PersonalityChoices,
     timezone_choices,
 )
-from tzurot.discord.definitions import COMMANDS, TEXT_PROVIDERS
+from tzurot.discord.definitions import COMMANDS, MESSAGE_COMMAND, TEXT_PROVIDERS
 from tzurot.discord.interaction import CommandPath, Interaction
 from tzurot.discord.option_rules import option_problems
-from tzurot.discord.prefill import UNKNOWN_PERSONALITY, AdvancedPrefill, Prefill
+from tzurot.discord.prefill import (
+    NONE,
+    STORED,
+    UNKNOWN_PERSONALITY,
+    AdvancedPrefill,
+    LastPersonality,
+    Prefill,
+)
 from tzurot.discord.replay import RecentInteractions
 from tzurot.discord.verify import InvalidPublicKey, SignatureVerifier, verifier_for
 from tzurot.errors import TzurotError
@@ -95,6 +102,7 @@ class InteractionEndpoint:
         models: Callable[[str, str | None], list[tuple[str, str]]] | None = None,
         advanced_prefill: Callable[[str, str | None], Prefill] | None = None,
         memories: Callable[[str, str], list[tuple[str, str]]] | None = None,
+        last_personality: Callable[[str], Prefill] | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self._verifier: SignatureVerifier | None = None
@@ -117,6 +125,7 @@ class InteractionEndpoint:
         self._models = models or ModelChoices()
         self._advanced_prefill = advanced_prefill or AdvancedPrefill()
         self._memories = memories or MemoryChoices()
+        self._last_personality = last_personality or LastPersonality()
         self._clock = clock
         self._recent = RecentInteractions()
 
@@ -183,6 +192,8 @@ class InteractionEndpoint:
         return responses.autocomplete([])
 
     def _command(self, interaction: Interaction) -> dict[str, Any]:
+        if interaction.data is not None and interaction.data.type == MESSAGE_COMMAND:
+            return self._message_command(interaction)
         path = interaction.command_path()
         if path is None or not _is_known(path):
             return responses.message(UNKNOWN_COMMAND)
@@ -221,8 +232,59 @@ class InteractionEndpoint:
             return responses.message(NO_SUCH_PERSONALITY.format(name=personality))
         return modals.advanced_parameters_modal(personality, prefill)
 
+    def _message_command(self, interaction: Interaction) -> dict[str, Any]:
+        """Ask a personality: its form. Reply as last personality: a /chat job at once."""
+        name = interaction.data.name if interaction.data else None
+        found = message_commands.target_of(interaction)
+        if name not in message_commands.MESSAGE_COMMANDS:
+            return responses.message(UNKNOWN_COMMAND)
+        if found is None:
+            return responses.message(message_commands.NO_TARGET)
+        target, images = found
+        user = interaction.invoker
+        assert user is not None  # checked in handle()
+        last = self._last_personality(user.id)
+        if name == message_commands.ASK_A_PERSONALITY:
+            return message_commands.ask_modal(target, last.value)
+        if last.status == NONE:
+            return responses.message(message_commands.NO_LAST_PERSONALITY)
+        if last.status != STORED or not last.value:
+            return responses.message(TRY_AGAIN)
+        return self._enqueue(
+            interaction,
+            command="chat",
+            options={"personality": last.value, "message": ""},
+            images=images,
+            reply_to=target,
+        )
+
+    def _ask_submit(self, interaction: Interaction, message_id: str, author: str):
+        components = interaction.data.components if interaction.data else None
+        personality = modals.field_value(components, message_commands.PERSONALITY_FIELD) or ""
+        instruction = modals.field_value(components, message_commands.INSTRUCTION_FIELD) or ""
+        content = modals.field_value(components, message_commands.MESSAGE_FIELD) or ""
+        if not personality.strip():
+            return responses.message(message_commands.NO_PERSONALITY)
+        target = message_commands.ReplyTarget(
+            message_id=message_id,
+            channel_id=interaction.channel_id,
+            guild_id=interaction.guild_id,
+            author=author,
+            content=content.strip()[: message_commands.MAX_QUOTED],
+        )
+        return self._enqueue(
+            interaction,
+            source="modal",
+            command="chat",
+            options={"personality": personality.strip(), "message": instruction.strip()},
+            reply_to=target,
+        )
+
     def _modal_submit(self, interaction: Interaction) -> dict[str, Any]:
         data = interaction.data
+        ask = message_commands.parse_ask(data.custom_id if data else None)
+        if ask is not None:
+            return self._ask_submit(interaction, *ask)
         target = modals.parse_target(data.custom_id if data else None)
         if data is None or target is None:
             return responses.message(EXPIRED_COMPONENT)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tzurot.logs import get_logger
 
@@ -87,17 +88,41 @@ def read_stored(conn, discord_id: str, personality: str | None) -> Stored:
     return Stored(bool(found), pretty, compact)
 
 
-def _query_database(discord_id: str, personality: str | None) -> Stored:
-    # Imported here: psycopg loads only in containers that open this form or autocomplete.
+def _on_shared_connection(read: Callable[..., Any], *args: Any) -> Any:
+    # Imported here: psycopg loads only in containers that open a form or autocomplete.
     import psycopg
 
     from tzurot.db.connection import shared_connection
     from tzurot.db.errors import DatabaseUnavailable
 
     try:
-        return read_stored(shared_connection(), discord_id, personality)
+        return read(shared_connection(), *args)
     except (DatabaseUnavailable, psycopg.Error) as exc:
         raise LookupFailed(type(exc).__name__) from None
+
+
+def _query_database(discord_id: str, personality: str | None) -> Stored:
+    return _on_shared_connection(read_stored, discord_id, personality)
+
+
+# The personality of the user's newest chat (usage_logs by (user_id, timestamp), indexed).
+_LAST_PERSONALITY = """SELECT p.slug FROM users u
+JOIN LATERAL (
+    SELECT l.personality_id FROM usage_logs l
+    WHERE l.user_id = u.id AND l.request_type = 'text' AND l.personality_id IS NOT NULL
+    ORDER BY l."timestamp" DESC LIMIT 1
+) last ON true
+JOIN personalities p ON p.id = last.personality_id
+WHERE u.discord_id = %(discord_id)s"""
+
+
+def read_last_personality(conn, discord_id: str) -> str | None:
+    row = conn.execute(_LAST_PERSONALITY, {"discord_id": discord_id}).fetchone()
+    return row[0] if row else None
+
+
+def _query_last_personality(discord_id: str) -> str | None:
+    return _on_shared_connection(read_last_personality, discord_id)
 
 
 def prefill_for(stored: Stored) -> Prefill:
@@ -124,21 +149,29 @@ class AdvancedPrefill:
     gives Prefill(UNAVAILABLE).
     """
 
-    def __init__(self, lookup: Lookup = _query_database, *, deadline: float = DEADLINE_SECONDS):
+    label = "advanced parameters prefill"
+
+    def __init__(
+        self, lookup: Callable[..., Any] = _query_database, *, deadline: float = DEADLINE_SECONDS
+    ):
         self._lookup = lookup
         self._deadline = deadline
         self._idle = threading.Lock()  # held while a lookup runs (released by its thread)
 
-    def __call__(self, discord_id: str, personality: str | None) -> Prefill:
+    @staticmethod
+    def convert(found: Any) -> Prefill:
+        return prefill_for(found)
+
+    def __call__(self, *args: Any) -> Prefill:
         if not self._idle.acquire(blocking=False):
-            logger.warning("advanced parameters prefill skipped: the last lookup is still running")
+            logger.warning(f"{self.label} skipped: the last lookup is still running")
             return Prefill(UNAVAILABLE)
-        outcome: list[Stored | BaseException] = []
+        outcome: list[Any] = []
         done = threading.Event()
 
         def work() -> None:
             try:
-                outcome.append(self._lookup(discord_id, personality))
+                outcome.append(self._lookup(*args))
             except BaseException as exc:  # handed to the waiting request, or dropped after it
                 outcome.append(exc)
             finally:
@@ -148,19 +181,38 @@ class AdvancedPrefill:
         threading.Thread(target=work, name="advanced-prefill", daemon=True).start()
         if not done.wait(self._deadline):
             logger.warning(
-                "advanced parameters prefill timed out",
+                f"{self.label} timed out",
                 extra={"deadline_seconds": self._deadline},
             )
             return Prefill(UNAVAILABLE)
         result = outcome[0]
         if isinstance(result, LookupFailed):
-            logger.warning("advanced parameters prefill failed", extra={"error": str(result)})
+            logger.warning(f"{self.label} failed", extra={"error": str(result)})
             return Prefill(UNAVAILABLE)
         if isinstance(result, BaseException):
             # A bug, not an outage: log it whole, and still open the form (empty).
             logger.error(
-                "advanced parameters prefill broke",
+                f"{self.label} broke",
                 exc_info=(type(result), result, result.__traceback__),
             )
             return Prefill(UNAVAILABLE)
-        return prefill_for(result)
+        return self.convert(result)
+
+
+class LastPersonality(AdvancedPrefill):
+    """`last(discord_id)` -> Prefill(STORED, slug) of the personality the user last chatted
+    with, Prefill(NONE) when they never did, Prefill(UNAVAILABLE) past the deadline."""
+
+    label = "last personality lookup"
+
+    def __init__(
+        self,
+        lookup: Callable[[str], str | None] = _query_last_personality,
+        *,
+        deadline: float = DEADLINE_SECONDS,
+    ):
+        super().__init__(lookup, deadline=deadline)
+
+    @staticmethod
+    def convert(found: Any) -> Prefill:
+        return Prefill(STORED, found) if found else Prefill(NONE)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from tzurot.crypto.transit import SealedBox
 from tzurot.discord.attachments import ImageRef, option_images
 from tzurot.discord.definitions import COMMANDS, Queue
+from tzurot.discord.message_commands import ReplyTarget
 from tzurot.errors import TzurotError
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class Job(BaseModel):
     created_at: datetime  # when Discord created the interaction (UTC)
     # Images shown with the command (attachment options): references only, fetched by the worker.
     images: tuple[ImageRef, ...] | None = None
+    # Message commands: the message the answer replies to (its text travels, never its bytes).
+    reply_to: ReplyTarget | None = None
     # /wallet set only: the key, sealed for (user_id, provider, interaction_id).
     sealed_key: SealedBox | None = Field(default=None, repr=False)
     # The opened token: set by the worker (with_token), never serialised or shown.
@@ -117,10 +120,13 @@ class Job(BaseModel):
         subcommand: str | None = None,
         options: dict[str, OptionValue] | None = None,
         sealed_key: SealedBox | None = None,
+        images: list[ImageRef] | None = None,
+        reply_to: ReplyTarget | None = None,
     ) -> Job:
         """Build the job for `interaction`; command, subcommand and options default to its own.
 
-        Modal submits pass them explicitly (they come from the modal's custom_id and fields).
+        Modal submits and message commands pass them explicitly (from the modal's custom_id and
+        fields, or the target message: its `images` and `reply_to`).
         Queue and ephemerality come from the command's definition. `token_sealed` is the
         interaction's token, sealed for this interaction and user (tzurot.discord.sealing).
         """
@@ -154,7 +160,8 @@ class Job(BaseModel):
             command=command,
             subcommand=subcommand,
             options=options,
-            images=tuple(option_images(resolved, attachment_ids)) or None,
+            images=tuple(images or option_images(resolved, attachment_ids)) or None,
+            reply_to=reply_to,
             ephemeral=definition.ephemeral,
             attachment_size_limit=interaction.attachment_size_limit,
             created_at=interaction.created_at,

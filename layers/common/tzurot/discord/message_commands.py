@@ -1,0 +1,131 @@
+"""The message commands (right-click a message → Apps): "Ask a personality" and "Reply as last
+personality", from the interaction to the chat job.
+
+A message command (interaction data type 3) names its message in `data.target_id` and carries
+it in `data.resolved.messages`: its text, author and attachments. "Reply as last personality"
+defers and queues a /chat job at once, with the target as the job's `reply_to` and its images
+as the job's `images`. "Ask a personality" must answer with a modal (Discord's direct answer),
+and a modal submit carries nothing of the message: so the form carries the target's text in a
+prefilled field (which the user may trim), its id and author in the custom_id, and the worker
+fetches its images with the bot token where it can read the channel.
+
+The user's last personality (the newest one they talked to, from usage_logs) prefills the form
+and picks the personality of "Reply as"; it is read on the request path under the prefill's
+deadline (tzurot.discord.prefill).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from tzurot.discord import responses
+from tzurot.discord.attachments import ImageRef, image_refs
+from tzurot.discord.definitions import ASK_A_PERSONALITY, MESSAGE_COMMANDS, REPLY_AS_LAST
+
+__all__ = ["ASK_A_PERSONALITY", "MESSAGE_COMMANDS", "REPLY_AS_LAST"]
+ASK_MODAL = "ask"
+PERSONALITY_FIELD = "personality"
+INSTRUCTION_FIELD = "instruction"
+MESSAGE_FIELD = "message"
+MAX_QUOTED = 4000  # a text input's most; also what a quoted message may bring into the prompt
+MAX_INSTRUCTION = 1000
+CUSTOM_ID_MAX = 100
+
+NO_LAST_PERSONALITY = (
+    "You haven't talked to a personality yet. Use **Ask a personality** on a message, or "
+    "`/chat`, first."
+)
+NO_TARGET = "I couldn't read that message. Please try again."
+NO_PERSONALITY = "Please name a personality to ask."
+
+
+class ReplyTarget(BaseModel):
+    """The message a message command acts on, as the job carries it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: str
+    channel_id: str | None = None
+    guild_id: str | None = None
+    author: str = "someone"
+    content: str = ""
+
+    @property
+    def jump_url(self) -> str:
+        return (
+            f"https://discord.com/channels/{self.guild_id or '@me'}/{self.channel_id}/"
+            f"{self.message_id}"
+        )
+
+
+def target_of(interaction) -> tuple[ReplyTarget, list[ImageRef]] | None:
+    """The target message and its images, from `data.resolved.messages`; None when missing."""
+    data = interaction.data
+    if data is None or not data.target_id:
+        return None
+    message = ((data.resolved or {}).get("messages") or {}).get(data.target_id)
+    if not isinstance(message, dict):
+        return None
+    author = message.get("author") if isinstance(message.get("author"), dict) else {}
+    content = message.get("content") if isinstance(message.get("content"), str) else ""
+    if not content:  # an embed-only message (a bot's, a personality's answer)
+        content = " ".join(
+            str(embed.get("description") or "")
+            for embed in message.get("embeds") or []
+            if isinstance(embed, dict)
+        ).strip()
+    target = ReplyTarget(
+        message_id=data.target_id,
+        channel_id=message.get("channel_id") or interaction.channel_id,
+        guild_id=interaction.guild_id,
+        author=(author.get("global_name") or author.get("username") or "someone")[:80],
+        content=content[:MAX_QUOTED],
+    )
+    return target, image_refs(message.get("attachments"))
+
+
+def ask_modal(target: ReplyTarget, last_personality: str | None) -> dict[str, Any]:
+    """The "Ask a personality" form: who answers (prefilled with the last one), an optional
+    instruction, and the message's text."""
+    prefix = f"{ASK_MODAL}:{target.message_id}:"
+    custom_id = prefix + target.author[: CUSTOM_ID_MAX - len(prefix)]
+    return responses.modal(
+        custom_id,
+        f"Ask about {target.author}'s message",
+        [
+            responses.text_input(
+                PERSONALITY_FIELD,
+                "Personality",
+                description="Name, slug or alias of who should answer.",
+                value=last_personality or None,
+                max_length=80,
+            ),
+            responses.text_input(
+                INSTRUCTION_FIELD,
+                "What to ask (optional)",
+                style=responses.PARAGRAPH,
+                placeholder="e.g. Explain this simply",
+                required=False,
+                max_length=MAX_INSTRUCTION,
+            ),
+            responses.text_input(
+                MESSAGE_FIELD,
+                "The message",
+                style=responses.PARAGRAPH,
+                value=target.content or None,
+                required=False,
+                max_length=MAX_QUOTED,
+            ),
+        ],
+    )
+
+
+def parse_ask(custom_id: str | None) -> tuple[str, str] | None:
+    """(message id, author) of an "Ask a personality" submit; None for any other custom_id."""
+    kind, _, rest = (custom_id or "").partition(":")
+    message_id, sep, author = rest.partition(":")
+    if kind != ASK_MODAL or not sep or not message_id.isdigit():
+        return None
+    return message_id, author or "someone"

@@ -54,6 +54,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tzurot.dev.audio import FAKE_MP3
+from tzurot_fakes import streams
 from tzurot_fakes.embeddings import FakeEmbeddings
 from tzurot_fakes.server import serve
 
@@ -119,6 +120,9 @@ class Reply:
     image: bytes | None = None  # image requests: these bytes instead of FAKE_PNG
     image_mime: str = "image/png"
     audio: bytes | None = None  # text-to-speech: these bytes instead of the fake's MP3
+    # Streamed answers (tzurot_fakes/streams.py): seconds between tokens; drop after N tokens.
+    token_delay: float = 0.0
+    cut_after: int | None = None
 
     @property
     def image_b64(self) -> str:
@@ -370,6 +374,8 @@ class FakeOpenAI(FakeProviderAPI):
 
     def completion(self, recorded: RecordedRequest, reply: Reply) -> Response:
         body = recorded.json or {}
+        if body.get("stream"):
+            return streams.openai_stream(body, reply, openrouter=self.name == "openrouter")
         usage: dict[str, Any] = {
             "prompt_tokens": reply.tokens_in,
             "completion_tokens": reply.tokens_out,
@@ -602,6 +608,8 @@ class FakeAnthropic(FakeProviderAPI):
 
     def message(self, recorded: RecordedRequest, reply: Reply) -> Response:
         body = recorded.json or {}
+        if body.get("stream"):
+            return streams.anthropic_stream(body, reply)
         content: list[dict[str, Any]] = []
         if reply.thinking is not None:
             content.append({"type": "thinking", "thinking": reply.thinking, "signature": "c2ln"})
@@ -693,6 +701,7 @@ class FakeGemini(FakeProviderAPI):
     def routes(self) -> list[Route]:
         return [
             Route("/v1beta/models/{model}:generateContent", self.generate, methods=["POST"]),
+            Route("/v1beta/models/{model}:streamGenerateContent", self.generate, methods=["POST"]),
             Route("/v1beta/models", self.models, methods=["GET"]),
         ]
 
@@ -707,6 +716,8 @@ class FakeGemini(FakeProviderAPI):
 
     def content(self, recorded: RecordedRequest, reply: Reply) -> Response:
         model = recorded.path.rsplit("/", 1)[-1].split(":", 1)[0]
+        if recorded.path.endswith(":streamGenerateContent"):
+            return streams.gemini_stream(model, reply)
         parts: list[dict[str, Any]] = []
         if reply.thinking is not None:
             parts.append({"text": reply.thinking, "thought": True})

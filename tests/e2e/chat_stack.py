@@ -28,6 +28,7 @@ from tests.fakes.cdn import FakeCDN
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord, fake_discord
 from tests.fakes.interactions import GUILD, PUBLIC_KEY, command, signed
 from tests.fakes.providers import FakeAnthropic, FakeGemini, FakeOpenAI, FakeOpenRouter
+from tzurot.commands import streamed_answer
 from tzurot.crypto import transit_keys
 from tzurot.crypto.key_store import store_user_key
 from tzurot.crypto.master_key import MasterKeyring, init_master_key
@@ -333,6 +334,9 @@ def chat(db_url, chat_servers, monkeypatch) -> Iterator[ChatStack]:
         monkeypatch.delenv(name, raising=False)
     for provider, variable in ENV_BASE_URLS.items():
         monkeypatch.setenv(variable, chat_servers.urls[provider])
+    # The rig's tests assert exact provider bodies and one edit per answer; streamed answers
+    # have their own tests (test_chat_streaming.py), which turn streaming back on.
+    monkeypatch.setattr(streamed_answer, "STREAM_BY_DEFAULT", False)
     chat_servers.reset()
     with mock_aws(), psycopg.connect(db_url, autocommit=True) as db:
         sqs = boto3.client("sqs", region_name=REGION)

@@ -14,6 +14,7 @@ import boto3
 from tests.e2e.local_stack import full_stack
 from tests.fakes.providers import FakeOpenRouter
 from tzurot.cli.main import main
+from tzurot.commands.streamed_answer import CURSOR
 from tzurot.dev.stack import (
     AwsEmulator,
     InteractionsServer,
@@ -71,9 +72,10 @@ def test_simulate_chat_prints_the_answer_the_worker_sent_to_the_sink(local_env, 
     ]
     assert "waiting up to 20s for the answer" in captured.err
     assert fake.last_request.json["model"] == "meta-llama/llama-3.1-8b-instruct"
-    assert len(echoed) == 1
-    assert echoed[0].startswith("[discord] edit original of interaction ")
-    assert echoed[0].endswith("[embed: Lilith]\n  Hello from the local stack.")
+    # The answer streamed: edits while it arrived (ending with the cursor), then the final one.
+    assert all(line.endswith(CURSOR) for line in echoed[:-1])
+    assert all(line.startswith("[discord] edit original of interaction ") for line in echoed)
+    assert echoed[-1].endswith("[embed: Lilith]\n  Hello from the local stack.")
     assert left == "0"  # the poller deleted the handled message
 
 

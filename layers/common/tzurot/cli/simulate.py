@@ -160,9 +160,20 @@ def print_followups(sink_url: str, token: str, wait: float) -> None:
                 print(f"no answer within {wait:g}s", file=sys.stderr)
             return
         for answer in answers:
-            print(render_answer(answer["kind"], answer["message"]))
+            if not still_arriving(answer["message"]):  # a streamed answer's progressive edits
+                print(render_answer(answer["kind"], answer["message"]))
         seen += len(answers)
         timeout = 2.0
+
+
+def still_arriving(message: dict) -> bool:
+    """An edit made while the answer streamed (its text ends with the streaming cursor)."""
+    from tzurot.commands.streamed_answer import CURSOR
+
+    return any(
+        str(embed.get("description") or "").endswith(CURSOR)
+        for embed in message.get("embeds") or []
+    )
 
 
 def render_answer(kind: str, message: dict) -> str:

@@ -44,6 +44,7 @@ from tzurot.commands import (
     message_replies,
     paid,
     replies,
+    streamed_answer,
     voice,
 )
 from tzurot.commands.account import USER_CTES
@@ -427,7 +428,14 @@ class ChatTurn(ClaimedJob):
             advanced=dict(config.advanced_parameters),
         )
         with provider_timer(config.provider):
-            result = provider.chat(api_key, request)
+            result = streamed_answer.generate(
+                provider,
+                api_key,
+                request,
+                discord=self.ctx.discord,
+                job=self.job,
+                personality=self.personality,
+            )
         record_tokens(config.provider, prompt=result.tokens_in, completion=result.tokens_out)
         return result
 

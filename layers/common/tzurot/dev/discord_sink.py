@@ -92,6 +92,7 @@ class RecordedCall:
     content_type: str = ""
     status: int | None = None
     response: Any = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (edit pacing)
 
     @property
     def line(self) -> str:

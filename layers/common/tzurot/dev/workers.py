@@ -187,6 +187,7 @@ class DiscordSinkServer:
         self.echo = echo
         self.files_dir = files_dir
         self.base_url = ""
+        self.sink: Any = None  # the DiscordSink, once started (its calls, for benchmarks)
         self._serving: Any = None
 
     def start(self, stack) -> None:
@@ -200,7 +201,9 @@ class DiscordSinkServer:
         from tzurot.db.embedded import STATE_DIR
 
         files_dir = self.files_dir or STATE_DIR / "sink-files"
-        sink = DiscordSink(application_id, bot_token=bot_token, echo=self.echo, files_dir=files_dir)
+        sink = self.sink = DiscordSink(
+            application_id, bot_token=bot_token, echo=self.echo, files_dir=files_dir
+        )
         self._serving = serve_app(sink.app, self.port, name="discord-sink", flag="--sink-port")
         self.base_url = self._serving.url + API_PREFIX
         stack.export(

@@ -23,6 +23,7 @@ from tzurot.providers.errors import (
     RateLimited,
 )
 from tzurot.providers.http import CHAT_TIMEOUT, CHECK_TIMEOUT, ErrorInfo, ProviderClient, put
+from tzurot.providers.streaming import Accumulator, TextSink, ended_early, stream_events
 
 API_VERSION = "2026-10-21"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens; this is its documented example value
@@ -93,6 +94,46 @@ class AnthropicProvider(ProviderClient, TextProvider):
             if body["max_tokens"] <= budget:
                 body["max_tokens"] = budget + (request.max_tokens or DEFAULT_MAX_TOKENS)
         return body
+
+    def chat_stream(self, api_key: str, request: ChatRequest, on_text: TextSink) -> ChatResult:
+        """Messages streaming: message_start (input usage), content_block_delta (text_delta;
+        thinking deltas are not the reply), message_delta (stop reason, output usage, which is
+        cumulative), message_stop; `event: error` is classified like a failed response."""
+        answer = Accumulator(on_text)
+        message: dict[str, Any] = {"content": [], "usage": {}}
+        stopped = False
+        for event, data in stream_events(
+            self.http,
+            "POST",
+            "/v1/messages",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json_body=self.build_body(request) | {"stream": True},
+        ):
+            kind = data.get("type") if isinstance(data, dict) else None
+            if kind == "error" or event == "error":
+                error = data.get("error") if isinstance(data, dict) else None
+                overloaded = isinstance(error, dict) and error.get("type") == "overloaded_error"
+                raise self.http.error(529 if overloaded else 500, data, api_key)
+            if kind == "message_start":
+                start = data.get("message") or {}
+                message["model"] = start.get("model")
+                message["usage"].update(start.get("usage") or {})
+            elif kind == "content_block_delta":
+                delta = data.get("delta") or {}
+                if delta.get("type") == "text_delta":
+                    answer.add(delta.get("text"))
+            elif kind == "message_delta":
+                message["stop_reason"] = (data.get("delta") or {}).get("stop_reason")
+                message["usage"].update(
+                    {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
+                )
+            elif kind == "message_stop":
+                stopped = True
+        if not stopped:
+            raise ended_early(self.http)
+        message["content"] = [{"type": "text", "text": answer.text}]
+        return read_paid(self.label, lambda: self.parse_result(message, request))
 
     def chat(self, api_key: str, request: ChatRequest) -> ChatResult:
         data = self.http.call(

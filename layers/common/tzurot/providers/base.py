@@ -131,6 +131,16 @@ class TextProvider(ABC):
     def validate_key(self, api_key: str) -> None:
         """Make a cheap authenticated call; return if the key is usable, raise otherwise."""
 
+    def chat_stream(
+        self, api_key: str, request: ChatRequest, on_text: Callable[[str], None]
+    ) -> ChatResult:
+        """Like `chat`, calling `on_text(text so far)` as the answer arrives. Providers that
+        stream override this (tzurot.providers.streaming); the default answers in one piece."""
+        result = self.chat(api_key, request)
+        if result.text:
+            on_text(result.text)
+        return result
+
 
 # --- images ------------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from tzurot.providers.http import (
     put,
     scrub,
 )
+from tzurot.providers.streaming import Accumulator, TextSink, ended_early, stream_events
 
 # finishReason values meaning a filter stopped the answer or the image (not the model
 # finishing, not an outage): google-genai's FinishReason.
@@ -127,6 +128,37 @@ class GeminiProvider(ProviderClient, TextProvider, ImageProvider):
                 for s in advanced["safetySettings"]
             ]
         return body
+
+    def chat_stream(self, api_key: str, request: ChatRequest, on_text: TextSink) -> ChatResult:
+        """streamGenerateContent?alt=sse: one GenerateContentResponse per event, each with the
+        next parts; the last carries the finish reason and the whole usage."""
+        model = request.model.removeprefix("models/")
+        answer = Accumulator(on_text)
+        last: dict[str, Any] = {}
+        for _, chunk in stream_events(
+            self.http,
+            "POST",
+            f"/v1beta/models/{quote(model, safe='')}:streamGenerateContent",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json_body=self.build_body(request),
+            params={"alt": "sse"},
+        ):
+            if isinstance(chunk, dict) and isinstance(chunk.get("error"), dict):
+                raise self.http.error(int(chunk["error"].get("code") or 500), chunk, api_key)
+            candidate = self.first_candidate(chunk)
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if isinstance(part, dict) and not part.get("thought"):
+                    answer.add(part.get("text"))
+            last = {**last, **chunk, "candidates": [candidate]}
+        finish = (last.get("candidates") or [{}])[0].get("finishReason")
+        if not finish:
+            raise ended_early(self.http)
+        last["candidates"][0] = {
+            "finishReason": finish,
+            "content": {"parts": [{"text": answer.text}]},
+        }
+        return read_paid(self.label, lambda: self.parse_result(last, model))
 
     def chat(self, api_key: str, request: ChatRequest) -> ChatResult:
         model = request.model.removeprefix("models/")

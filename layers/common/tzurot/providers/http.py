@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -228,7 +229,7 @@ class ProviderHTTP:
     ) -> httpx.Response:
         """Send one request; return the response when it is a 2xx (or in `expected`), raise
         ProviderError else. For answers that are not JSON (audio); `call` reads JSON."""
-        try:
+        with self.transport_errors("could not be reached"):
             response = self.client.request(
                 method,
                 self.base_url + path,
@@ -237,14 +238,6 @@ class ProviderHTTP:
                 params=params,
                 timeout=self.timeout or timeout or CHAT_TIMEOUT,
             )
-        except httpx.TimeoutException:
-            raise self.fail(ProviderUnavailable(provider=self.label, detail="timed out")) from None
-        except httpx.HTTPError as exc:
-            # The exception text may carry the URL; the category is all the user needs.
-            logger.info("provider transport error", extra={"error_type": type(exc).__name__})
-            raise self.fail(
-                ProviderUnavailable(provider=self.label, detail="could not be reached")
-            ) from None
         if response.is_success or response.status_code in expected:
             return response
         body = _json(response)
@@ -254,6 +247,18 @@ class ProviderHTTP:
             api_key,
             headers=response.headers,
         )
+
+    @contextmanager
+    def transport_errors(self, detail: str) -> Iterator[None]:
+        """httpx failures inside become ProviderUnavailable ("timed out", else `detail`)."""
+        try:
+            yield
+        except httpx.TimeoutException:
+            raise self.fail(ProviderUnavailable(provider=self.label, detail="timed out")) from None
+        except httpx.HTTPError as exc:
+            # The exception text may carry the URL; the category is all the user needs.
+            logger.info("provider transport error", extra={"error_type": type(exc).__name__})
+            raise self.fail(ProviderUnavailable(provider=self.label, detail=detail)) from None
 
     def error(
         self,

@@ -40,6 +40,7 @@ from tzurot.providers.http import (
     put,
     scrub,
 )
+from tzurot.providers.streaming import Accumulator, TextSink, ended_early, stream_events
 
 _FINISH = {"stop": "stop", "length": "length"}
 
@@ -82,6 +83,44 @@ class OpenAICompatible(ProviderClient, TextProvider):
             json=self.build_body(request),
             timeout=CHAT_TIMEOUT,
         )
+        return read_paid(self.label, lambda: self.parse_result(data, request, api_key))
+
+    def chat_stream(self, api_key: str, request: ChatRequest, on_text: TextSink) -> ChatResult:
+        """Chat completion chunks (`stream: true`); the usage arrives in a last chunk without
+        choices (`stream_options.include_usage`). Errors inside the stream (OpenRouter's mid-way
+        failures) are classified like a failed response."""
+        body = self.build_body(request)
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
+        answer = Accumulator(on_text)
+        usage: dict[str, Any] = {}
+        model, finish, refusal = None, None, None
+        for _, chunk in stream_events(
+            self.http,
+            "POST",
+            "/chat/completions",
+            api_key=api_key,
+            headers=self.headers(api_key),
+            json_body=body,
+        ):
+            if not isinstance(chunk, dict):
+                continue
+            if isinstance(chunk.get("error"), dict):
+                raise self.http.error(_int(chunk["error"].get("code")) or 502, chunk, api_key)
+            model = chunk.get("model") or model
+            usage = chunk.get("usage") or usage
+            for choice in chunk.get("choices") or []:
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta") or {}
+                answer.add(delta.get("content"))
+                refusal = refusal or delta.get("refusal")
+                finish = choice.get("finish_reason") or finish
+                if finish == "error" and isinstance(choice.get("error"), dict):
+                    raise self.http.error(_int(choice["error"].get("code")) or 502, choice, api_key)
+        if finish is None:
+            raise ended_early(self.http)
+        result = {"message": {"content": answer.text, "refusal": refusal}, "finish_reason": finish}
+        data = {"choices": [result], "usage": usage, "model": model}
         return read_paid(self.label, lambda: self.parse_result(data, request, api_key))
 
     def first_choice(self, data: Any, api_key: str) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""A chat answer that shows as it arrives: the provider streams (tzurot.providers.streaming)
+and the deferred message is edited with the text so far.
+
+- At most one edit per second (MIN_EDIT_INTERVAL), the first as soon as text arrives; only
+  the first message's worth is shown while streaming (the rest follows in followups at the end,
+  as for any long answer).
+- A 429 on an edit is not waited out here: the client is a copy that never sleeps on a rate
+  limit, so the edit is skipped, the stream keeps being read, and the next edit after
+  `retry_after` carries all the text so far. Nothing is lost, since every edit is the whole
+  text.
+- Any other Discord failure stops the progressive edits (the stream is still read); the final
+  answer goes out as usual, through the normal client and its failure policy.
+- The final content, splits and attachments are sent by tzurot.commands.replies as before,
+  and edits replace, so an answer streamed again after a redelivery never shows twice.
+
+`streamResponse: false` in a config's advanced parameters turns this off.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tzurot.commands import message_replies, replies
+from tzurot.logs import get_logger
+
+if TYPE_CHECKING:
+    from tzurot.discord.rest import DiscordRest
+    from tzurot.jobs.model import Job
+    from tzurot.personalities.model import Personality
+    from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
+
+log = get_logger("tzurot.chat")
+
+MIN_EDIT_INTERVAL = 1.0  # seconds between two edits of the same message
+CURSOR = " ▌"  # marks an answer still arriving
+# Whether a config that does not say (no `streamResponse`) streams. The /chat test rig turns it
+# off for its exact one-edit assertions; the streaming tests turn it back on.
+STREAM_BY_DEFAULT = True
+
+
+class ProgressiveAnswer:
+    """The `on_text` of a streaming call: edits the deferred message with the text so far."""
+
+    def __init__(
+        self,
+        discord: DiscordRest,
+        job: Job,
+        personality: Personality,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.discord = copy.copy(discord)
+        self.discord.max_rate_limit_wait = 0.0  # a 429 raises at once: skip, do not sleep
+        self.job = job
+        self.personality = personality
+        self.clock = clock
+        self.sleep = sleep
+        self.next_edit = 0.0
+        self.edits = 0
+        self.stopped = False
+        self._shown: dict | None = None
+
+    def __call__(self, text: str) -> None:
+        from tzurot.discord.rest import DiscordError, DiscordRateLimited
+
+        now = self.clock()
+        if self.stopped or now < self.next_edit:
+            return
+        header = message_replies.header(self.job)
+        payload = replies.answer_payloads(self.personality, text + CURSOR, header)[0]
+        if payload == self._shown:
+            return  # the first message is full: the rest comes with the final answer
+        try:
+            self.discord.edit_original(self.job.interaction_token, payload)
+        except DiscordRateLimited as exc:
+            log.info("streamed edit rate limited", extra={"retry_after": exc.retry_after})
+            self.next_edit = now + exc.retry_after
+            return
+        except DiscordError as exc:
+            log.warning("streamed edits stopped", extra={"error": type(exc).__name__})
+            self.stopped = True
+            return
+        self._shown = payload
+        self.edits += 1
+        self.next_edit = self.clock() + MIN_EDIT_INTERVAL
+
+    def settle(self) -> None:
+        """Wait out the interval after the last edit, so the final one keeps the pace too."""
+        if self.edits:
+            self.sleep(max(self.next_edit - self.clock(), 0.0))
+
+
+def generate(
+    provider: TextProvider,
+    api_key: str,
+    request: ChatRequest,
+    *,
+    discord: DiscordRest,
+    job: Job,
+    personality: Personality,
+) -> ChatResult:
+    """The provider's answer: streamed into the deferred message unless the config's
+    `streamResponse` is false."""
+    if not request.advanced.get("streamResponse", STREAM_BY_DEFAULT):
+        return provider.chat(api_key, request)
+    progress = ProgressiveAnswer(discord, job, personality)
+    result = provider.chat_stream(api_key, request, progress)
+    progress.settle()
+    return result

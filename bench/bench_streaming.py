@@ -11,8 +11,9 @@ endpoint and reads the sink's recorded calls for that interaction:
 - time to first visible text: from the POST to the first edit that shows answer text;
 - Discord calls per answer: PATCH/POST calls on the interaction's webhook (404 retries aside).
 
-The same runs with streaming off (`streamResponse: false`, the previous behaviour) are the
-baseline, measured in the same process. Medians are reported; the machine is shared and noisy.
+The same runs with streaming off (`streamResponse: false`, the previous behaviour; the fake then
+answers after the same 4 s) are the baseline, measured in the same process. Medians are
+reported; the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def throwaway_database() -> tuple[str, str]:
     return admin, make_conninfo(**params)
 
 
-def one_answer(url: str, key, sink, fake) -> tuple[float, int]:
+def one_answer(url: str, key, sink, fake, stream: bool = True) -> tuple[float, int]:
     from tzurot.dev import simulator
 
-    fake.queue_reply(text=TEXT, tokens_in=30, tokens_out=TOKENS, token_delay=TOKEN_DELAY)
+    # Unstreamed, the same provider answers after the whole 4 s of generation.
+    timing = {"token_delay": TOKEN_DELAY} if stream else {"delay": TOKENS * TOKEN_DELAY}
+    fake.queue_reply(text=TEXT, tokens_in=30, tokens_out=TOKENS, **timing)
     payload = simulator.interaction(
         simulator.APPLICATION_COMMAND,
         simulator.Identity(),
@@ -120,7 +123,7 @@ def main() -> None:
                 for _ in range(args.runs):
                     for label, stream in (("streamed", True), ("not streamed", False)):
                         streamed_answer.STREAM_BY_DEFAULT = stream
-                        results[label].append(one_answer(url, key, sink.sink, fake))
+                        results[label].append(one_answer(url, key, sink.sink, fake, stream))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "bench_stream_{os.getpid()}" WITH (FORCE)')

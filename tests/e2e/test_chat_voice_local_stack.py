@@ -11,6 +11,7 @@ import time
 from tests.e2e.local_stack import full_stack
 from tests.fakes.providers import FakeElevenLabs, FakeOpenRouter
 from tzurot.cli.main import main
+from tzurot.commands.streamed_answer import CURSOR
 from tzurot.crypto.key_store import store_user_key
 from tzurot.crypto.master_key import MasterKeyring
 from tzurot.dev import simulator
@@ -59,7 +60,8 @@ def test_simulate_chat_speaks_through_the_local_stack(local_env, db, capsys):
                  sink.base_url, "--wait", "20", "chat", "lilith", "speak to me"]
             )  # fmt: skip
             deadline = time.monotonic() + 20
-            while len(echoed) < 3 and time.monotonic() < deadline:  # the voice follows the text
+            # The voice follows the text (the streamed answer's progressive edits aside).
+            while len(settled(echoed)) < 3 and time.monotonic() < deadline:
                 time.sleep(0.1)
 
     assert code == 0
@@ -67,9 +69,14 @@ def test_simulate_chat_speaks_through_the_local_stack(local_env, db, capsys):
     (path,) = (local_env / "sink-files").iterdir()
     assert path.name.endswith("-lilith.mp3")
     assert path.read_bytes() == FAKE_MP3 and len(frames(path.read_bytes())) == 20
-    text_edit, saved, voice_edit = echoed
+    text_edit, saved, voice_edit = settled(echoed)
     assert text_edit.endswith("[embed: Lilith]\n  Listen closely.")
     assert saved == f"[discord] saved lilith.mp3 ({len(FAKE_MP3)} bytes): {path}"
     assert voice_edit.endswith(f"[file: lilith.mp3, audio/mpeg, {len(FAKE_MP3)} bytes]")
     rows = db.execute("SELECT provider, tokens_in, request_type FROM usage_logs ORDER BY id")
     assert rows.fetchall()[-1] == ("elevenlabs", len("Listen closely."), "voice")
+
+
+def settled(echoed: list[str]) -> list[str]:
+    """What the sink printed, without the edits made while the answer streamed."""
+    return [line for line in echoed if not line.endswith(CURSOR)]

@@ -73,6 +73,10 @@ def test_an_image_option_reaches_each_provider_as_its_image_part(chat, cdn, slug
 
 def test_images_of_a_linked_message_are_shown_too(chat, cdn):
     chat.store_key("anthropic")
+    guilds = chat.discord.sink.guilds  # a server where everyone may read the linked channel
+    guilds.add_guild(GUILD.guild_id)
+    guilds.add_member(GUILD.guild_id, {"id": GUILD.user_id, "username": GUILD.username})
+    guilds.add_channel("300000000000000003", GUILD.guild_id)
     photo = cdn.add("chart.png", PNG)
     readme = cdn.add("notes.txt", b"not an image", "text/plain")
     linked = chat.discord.sink.add_message(

@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tzurot.commands.streamed_answer import CURSOR  # noqa: E402
 from tzurot_fakes.providers import FakeOpenRouter, Reply, ScriptedError  # noqa: E402
 
 ACCOUNT_COMMANDS = (
@@ -135,6 +136,8 @@ class AnswerLog:
 
     def echo(self, text: str) -> None:
         now = time.monotonic()
+        if text.endswith(CURSOR):
+            return  # a streamed answer's progressive edit; its final edit is the answer
         match = _ANSWER.match(text)
         if not match:
             return  # followups of multi-part answers, DMs

@@ -11,8 +11,7 @@ from tests.e2e.chat_stack import GUILD, context_text
 from tests.e2e.chat_stack import chat as _chat  # noqa: F401 (the `chat` fixture)
 from tests.e2e.chat_stack import chat_servers as _servers  # noqa: F401 (its servers)
 from tests.fakes.cdn import PNG
-from tests.fakes.interactions import DM, modal_submit
-from tzurot.dev import simulator
+from tests.fakes.interactions import DM, message_command, modal_submit
 from tzurot.discord.message_commands import NO_LAST_PERSONALITY
 
 TARGET_CHANNEL = GUILD.channel_id
@@ -29,17 +28,6 @@ def discord_message(content: str, attachments: list[dict] = (), channel=TARGET_C
         "embeds": [],
         "timestamp": "2026-12-04T23:59:00.000000+00:00",
     }
-
-
-def message_command(name: str, message: dict, who=GUILD) -> dict:
-    data = {
-        "id": "800000000000000008",
-        "name": name,
-        "type": 3,
-        "target_id": message["id"],
-        "resolved": {"messages": {message["id"]: message}},
-    }
-    return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
 
 
 def b64(data: bytes) -> str:

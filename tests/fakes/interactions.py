@@ -52,6 +52,18 @@ def autocomplete(name: str, *args: str, who: simulator.Identity = GUILD) -> dict
     return simulator.interaction(simulator.AUTOCOMPLETE, who, data)
 
 
+def message_command(name: str, message: dict, who: simulator.Identity = GUILD) -> dict:
+    """A message command (data.type 3) on `message`, carried in `resolved.messages`."""
+    data = {
+        "id": "800000000000000008",
+        "name": name,
+        "type": 3,
+        "target_id": message["id"],
+        "resolved": {"messages": {message["id"]: message}},
+    }
+    return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
+
+
 def modal_submit(custom_id: str, who: simulator.Identity = GUILD, **fields: str) -> dict:
     data = simulator.modal_data(custom_id, fields, check=False)
     return simulator.interaction(simulator.MODAL_SUBMIT, who, data)

@@ -44,6 +44,7 @@ ROOTS: dict[str, tuple[str, list[str]]] = {
                 "IncomingWebhookRequestPartial",
                 "IncomingWebhookUpdateRequestPartial",
                 "MessageCreateRequest",
+                "MessageEditRequestPartial",
                 "MessageResponse",
                 "ModalInteractionCallbackRequest",
                 "PongInteractionCallbackRequest",

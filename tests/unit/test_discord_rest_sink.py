@@ -13,7 +13,13 @@ import pytest
 
 from tests.fakes.discord import APPLICATION_ID, BOT_TOKEN, FakeDiscord, fake_discord
 from tzurot.dev.discord_sink import fetch_interaction_messages, token_label
-from tzurot.discord.rest import DiscordFile, DiscordRest
+from tzurot.discord.rest import (
+    DiscordBadRequest,
+    DiscordFile,
+    DiscordForbidden,
+    DiscordNotFound,
+    DiscordRest,
+)
 
 TOKEN = "c2luay10ZXN0LWludGVyYWN0aW9uLXRva2VuLXNlY3JldC12YWx1ZQ"
 BOT = {"Authorization": f"Bot {BOT_TOKEN}"}
@@ -340,3 +346,52 @@ def test_objects_match_discords_openapi_schemas(rest, discord, http, specs_dir):
     check(discord.calls[1].json, "IncomingWebhookRequestPartial")
     check(discord.sink.calls_to("POST /users/@me/channels")[0].json, "CreatePrivateChannelRequest")
     check(discord.sink.calls_to("POST /channels/")[0].json, "MessageCreateRequest")
+
+
+def test_a_reply_in_a_channel_edits_and_nonces_match_discords_schemas(rest, discord, specs_dir):
+    from tests.fakes.discord_spec import schema_validator
+
+    def check(instance, schema: str) -> None:
+        errors = [e.message for e in schema_validator(specs_dir, schema).iter_errors(instance)]
+        assert errors == [], schema
+
+    target = discord.sink.add_message("42", "hello bot")
+    reply_to = {"type": 0, "message_id": target["id"], "channel_id": "42", "guild_id": "9"}
+    body = {
+        "embeds": [{"description": "hi"}],
+        "message_reference": {**reply_to, "fail_if_not_exists": False},
+        "allowed_mentions": {"parse": [], "replied_user": False},
+        "nonce": "1234567890123456789-0",
+        "enforce_nonce": True,
+    }
+    reply = rest.create_message("42", body)
+    assert reply["type"] == 19 and reply["referenced_message"]["id"] == target["id"]
+    assert reply["message_reference"] == reply_to
+    again = rest.create_message("42", {**body, "embeds": [{"description": "other"}]})
+    assert again["id"] == reply["id"]  # a nonce seen before: the earlier message, unchanged
+    assert again["embeds"][0]["description"] == "hi"
+    edited = rest.edit_message("42", reply["id"], {"embeds": [{"description": "hi there"}]})
+    assert edited["embeds"][0]["description"] == "hi there" and edited["edited_timestamp"]
+
+    post, _, patch = discord.sink.calls_to("^(POST|PATCH) /channels/42/")
+    check(post.json, "MessageCreateRequest")
+    check(patch.json, "MessageEditRequestPartial")
+    for message in (reply, edited):
+        check(message, "MessageResponse")
+
+    # Discord's refusals: a reference to a message it does not know (unless told to let go),
+    # a nonce over 25 characters, an edit of someone else's message, an unknown channel.
+    missing = {**body, "nonce": None, "message_reference": {"message_id": "1"}}
+    with pytest.raises(DiscordBadRequest) as refused:
+        rest.create_message("42", missing)
+    assert refused.value.code == 50035
+    assert "MESSAGE_REFERENCE_UNKNOWN_MESSAGE" in json.dumps(refused.value.errors)
+    let_go = {"message_reference": {"message_id": "1", "fail_if_not_exists": False}}
+    assert rest.create_message("42", {"content": "x", **let_go})["type"] == 0
+    with pytest.raises(DiscordBadRequest):
+        rest.create_message("42", {"content": "x", "nonce": "n" * 26})
+    with pytest.raises(DiscordForbidden) as forbidden:
+        rest.edit_message("42", target["id"], {"content": "mine now"})
+    assert forbidden.value.code == 50005
+    with pytest.raises(DiscordNotFound):
+        rest.create_message("43", {"content": "x"})

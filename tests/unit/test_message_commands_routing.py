@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.fakes.interactions import GUILD, Recorder, modal_submit, signed
 from tzurot.dev import simulator
 from tzurot.discord import endpoint as endpoint_module
-from tzurot.discord.message_commands import NO_PERSONALITY, NO_TARGET, parse_ask
+from tzurot.discord.interaction import Interaction
+from tzurot.discord.message_commands import (
+    NO_PERSONALITY,
+    NO_TARGET,
+    may_reply_in_channel,
+    parse_ask,
+)
 from tzurot.discord.prefill import NONE, STORED, UNAVAILABLE, Prefill
 
 MESSAGE = {
@@ -27,9 +35,16 @@ MESSAGE = {
 }  # fmt: skip
 
 
-def run(recorder: Recorder, payload: dict, last: Prefill) -> dict:
+def run(recorder: Recorder, payload: dict, last: Prefill, kept: list | None = None) -> dict:
+    """`kept` collects what the last-personality lookup was asked to keep for the worker."""
+
+    def last_personality(discord_id: str, *keep) -> Prefill:
+        if kept is not None:
+            kept.extend(keep)
+        return last
+
     headers, body = signed(payload)
-    point = recorder.endpoint(last_personality=lambda discord_id: last)
+    point = recorder.endpoint(last_personality=last_personality)
     return json.loads(point.handle(headers, body).body)
 
 
@@ -67,9 +82,29 @@ def test_reply_as_when_the_database_is_slow_asks_to_try_again():
 
 
 def test_ask_opens_its_form_even_without_a_last_personality():
-    answer = run(Recorder(), message_command("Ask a personality", RESOLVED), Prefill(NONE))
+    kept: list = []
+    answer = run(Recorder(), message_command("Ask a personality", RESOLVED), Prefill(NONE), kept)
     assert answer["type"] == 9
     assert parse_ask(answer["data"]["custom_id"]) == (MESSAGE["id"], "bob")
+    # The form cannot carry the images: the same lookup keeps them (the image only) for the worker.
+    (keep,) = kept
+    assert keep.message_id == MESSAGE["id"]
+    assert json.loads(keep.images_json) == [
+        {
+            "url": "https://cdn.discordapp.com/a.png",
+            "filename": "a.png",
+            "content_type": "image/png",
+            "size": 10,
+        }
+    ]
+
+
+def test_ask_on_a_message_without_images_keeps_nothing():
+    kept: list = []
+    message = {**MESSAGE, "attachments": []}
+    resolved = {"messages": {MESSAGE["id"]: message}}
+    run(Recorder(), message_command("Ask a personality", resolved), Prefill(NONE), kept)
+    assert kept == []
 
 
 def test_a_missing_target_or_an_unknown_message_command():
@@ -96,3 +131,47 @@ def test_parse_ask_only_reads_its_own_custom_ids():
     assert parse_ask("ask:abc:Bob") is None
     assert parse_ask("config-advanced:lilith") is None
     assert parse_ask(None) is None
+
+
+def _interaction(**fields) -> Interaction:
+    body = {"id": "1", "application_id": "2", "type": 2, "token": "t", **fields}
+    return Interaction.model_validate(body)
+
+
+SEND_EMBED_READ = str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        # A server that installed the app, with view, send, embed and history: a real reply.
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": SEND_EMBED_READ}, True),
+        # The same, as Administrator only.
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": str(1 << 3)}, True),
+        # Without history (a reply needs the message it answers) or without embeds.
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": str(int(SEND_EMBED_READ) & ~(1 << 16))}, False),
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": str(int(SEND_EMBED_READ) & ~(1 << 14))}, False),
+        # A thread: send in threads is what counts, not send.
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": SEND_EMBED_READ, "channel": {"id": "3", "type": 11}}, False),
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "9"},
+          "app_permissions": str(int(SEND_EMBED_READ) & ~(1 << 11) | (1 << 38)),
+          "channel": {"id": "3", "type": 11}}, True),
+        # A user install in a server without the bot; another server's install.
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"1": "4"},
+          "app_permissions": SEND_EMBED_READ}, False),
+        ({"context": 0, "guild_id": "9", "authorizing_integration_owners": {"0": "8"},
+          "app_permissions": SEND_EMBED_READ}, False),
+        # The bot's own DM: yes; someone else's DM or a group DM, or no context: no.
+        ({"context": 1, "authorizing_integration_owners": {"1": "4"}}, True),
+        ({"context": 2, "authorizing_integration_owners": {"1": "4"},
+          "app_permissions": SEND_EMBED_READ}, False),
+        ({"guild_id": "9", "app_permissions": SEND_EMBED_READ}, False),
+    ],
+)  # fmt: skip
+def test_may_reply_in_channel(fields, expected):
+    assert may_reply_in_channel(_interaction(**fields)) is expected

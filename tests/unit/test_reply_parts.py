@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
-from tzurot.commands.replies import answer_payloads, send_answer
+from tzurot.commands.replies import DeferredAnswer, answer_payloads, send_answer
 from tzurot.crypto.transit import Binding, seal
 from tzurot.discord.rest import DiscordUnavailable
 from tzurot.jobs.model import Job
@@ -26,7 +26,7 @@ class Discord:
         self.fail_at = fail_at
         self.followups = 0
 
-    def edit_original(self, token: str, payload: dict) -> None:
+    def edit_original(self, token: str, payload: dict, files=None) -> None:
         self.sent.append(("edit", payload["embeds"][0]["description"][:12]))
 
     def create_followup(self, token: str, payload: dict) -> None:
@@ -60,12 +60,13 @@ def test_parts_progress_and_resume(job):
     progress: list[int] = []
     failing = Discord(fail_at=2)
     with pytest.raises(DiscordUnavailable):
-        send_answer(failing, job, PERSONALITY, LONG, progress=progress.append)
+        send_answer(DeferredAnswer(failing, job), PERSONALITY, LONG, progress=progress.append)
     assert failing.sent == [("edit", parts[0]), ("followup", parts[1])]
     assert progress == [1, 2]
 
     retry, more = Discord(), []
-    send_answer(retry, job, PERSONALITY, LONG, already_sent=progress[-1], progress=more.append)
+    surface = DeferredAnswer(retry, job)
+    send_answer(surface, PERSONALITY, LONG, already_sent=progress[-1], progress=more.append)
     assert retry.sent == [("followup", parts[2])]
     assert more == []  # the last part needs no record: the answer is complete
 
@@ -73,6 +74,6 @@ def test_parts_progress_and_resume(job):
 def test_a_one_message_answer_reports_no_progress(job):
     progress: list[int] = []
     discord = Discord()
-    send_answer(discord, job, PERSONALITY, "Short.", progress=progress.append)
+    send_answer(DeferredAnswer(discord, job), PERSONALITY, "Short.", progress=progress.append)
     assert discord.sent == [("edit", "Short.")]
     assert progress == []  # no extra database round trip

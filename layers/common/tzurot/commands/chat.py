@@ -22,12 +22,13 @@ recall rides in step 3, the vector recall after the embedding of the message is 
 the embedding's usage row join step 6.
 
 Then the deferred message is edited into the answer (followups for long ones, each recorded
-once it arrived), and, when the personality has a voice, spoken (tzurot.commands.voice). If
-Discord fails at that point the claim is released and SQS delivers the job again; the retry
-finds the committed answer in the history and only sends the parts still missing (no second
-provider call, usage row or history row, no part shown twice). Failures become replies
-(tzurot.commands.errors); a retryable one is retried through SQS and, on the last
-receive, still answered, so no request ends in silence.
+once it arrived; a message command's answer may instead be a real reply in the channel:
+tzurot.commands.channel_reply), and, when the personality has a voice, spoken
+(tzurot.commands.voice). If Discord fails at that point the claim is released and SQS
+delivers the job again; the retry finds the committed answer in the history and only sends
+the parts still missing (no second provider call, usage row or history row, no part shown
+twice). Failures become replies (tzurot.commands.errors); a retryable one is retried through
+SQS and, on the last receive, still answered, so no request ends in silence.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from tzurot.commands import (
     voice,
 )
 from tzurot.commands.account import USER_CTES
+from tzurot.commands.channel_reply import answer_surface
 from tzurot.commands.claimed import ClaimedJob, best_effort
 from tzurot.commands.config_resolution import (
     DEFAULT_HISTORY,
@@ -62,6 +64,7 @@ from tzurot.commands.config_resolution import (
 )
 from tzurot.commands.context import JobContext
 from tzurot.commands.prompt import ReferencedMessage, build_prompt
+from tzurot.commands.replies import DeferredAnswer
 from tzurot.db.compose import Statement
 from tzurot.discord.attachments import image_refs
 from tzurot.errors import TzurotError
@@ -177,6 +180,7 @@ class ChatTurn(ClaimedJob):
         self.user_id: str | None = None
         self.reserved = False
         self.linked_images: list = []  # ImageRefs of linked messages (tzurot.discord.attachments)
+        self.surface: replies.AnswerSurface = DeferredAnswer(ctx.discord, job)  # set on claim
 
     # --- the turn -------------------------------------------------------------------------
 
@@ -185,6 +189,13 @@ class ChatTurn(ClaimedJob):
 
         job, ctx = self.job, self.ctx
         now = ctx.now()
+        self.surface = answer_surface(
+            ctx.discord,
+            job,
+            message_id=claim.answer_message_id,
+            retry=claim.is_retry,
+            record=self._record_answer_message,
+        )
         name = str(job.options.get("personality", "")).strip()
         message = message_replies.turn_text(job, str(job.options.get("message", "")).strip())
         self.personality = personality = resolve(conn, name, viewer=job.user_id)
@@ -200,13 +211,11 @@ class ChatTurn(ClaimedJob):
                     extra={"parts_already_sent": claim.replies_sent},
                 )
                 replies.send_answer(
-                    ctx.discord,
-                    job,
+                    self.surface,
                     personality,
                     answer,
                     already_sent=claim.replies_sent,
                     progress=self._record_replies,
-                    header=message_replies.header(job),
                 )
                 voice.speak(self, answer, retry=True)
                 idempotency.finish(conn, job.interaction_id, "done")
@@ -230,7 +239,7 @@ class ChatTurn(ClaimedJob):
             conn,
             [
                 *(job.images or ()),
-                *message_replies.target_images(ctx.discord, job),
+                *message_replies.target_images(conn, ctx.discord, job),
                 *self.linked_images,
             ],
             ctx.settings,
@@ -291,14 +300,7 @@ class ChatTurn(ClaimedJob):
             ),
         )
         paid.record(ctx, job, write, conn)  # retried, or spooled through SQS: never lost
-        replies.send_answer(
-            ctx.discord,
-            job,
-            personality,
-            result.text,
-            progress=self._record_replies,
-            header=message_replies.header(job),
-        )
+        replies.send_answer(self.surface, personality, result.text, progress=self._record_replies)
         voice.speak(self, result.text, retry=claim.is_retry)
         log.info(
             "answered",
@@ -354,6 +356,14 @@ class ChatTurn(ClaimedJob):
         """Best effort: if it cannot be written, a retry may only show a part twice."""
         best_effort(
             lambda: idempotency.record_replies(self.ctx.conn(), self.job.interaction_id, sent)
+        )
+
+    def _record_answer_message(self, message_id: str) -> None:
+        """Best effort: if it cannot be written, a retry finds the reply by its nonce."""
+        best_effort(
+            lambda: idempotency.record_answer_message(
+                self.ctx.conn(), self.job.interaction_id, message_id
+            )
         )
 
     def _api_key(self, conn, state: UserState, config: EffectiveConfig | None) -> str:
@@ -429,12 +439,7 @@ class ChatTurn(ClaimedJob):
         )
         with provider_timer(config.provider):
             result = streamed_answer.generate(
-                provider,
-                api_key,
-                request,
-                discord=self.ctx.discord,
-                job=self.job,
-                personality=self.personality,
+                provider, api_key, request, surface=self.surface, personality=self.personality
             )
         record_tokens(config.provider, prompt=result.tokens_in, completion=result.tokens_out)
         return result

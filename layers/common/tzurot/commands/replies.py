@@ -1,8 +1,10 @@
 """Answering a deferred interaction: the personality's answer, error replies, private notes.
 
-An answer edits the deferred "thinking..." message into an embed whose author is the personality
-(name and avatar) and whose description is the text; text over one message's 2000 characters
-continues in followups, split by tzurot.discord.chunking. Nothing an AI writes may ping anyone:
+An answer is an embed whose author is the personality (name and avatar) and whose description is
+the text; text over one message's 2000 characters continues in further messages, split by
+tzurot.discord.chunking. It goes where its surface says: the deferred "thinking..." message and
+followups (DeferredAnswer), or, for a message command where the bot may post, a real reply in
+the channel (tzurot.commands.channel_reply). Nothing an AI writes may ping anyone:
 every payload carries `allowed_mentions: {"parse": []}`.
 
 A private (ephemeral) reply to a command that was deferred publicly cannot be made by editing:
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from tzurot.commands import message_replies
 from tzurot.discord.chunking import split_message
 
 if TYPE_CHECKING:
@@ -36,9 +39,8 @@ def author(personality: Personality) -> dict[str, str]:
     return block
 
 
-def answer_payloads(personality: Personality, text: str, header: str | None = None) -> list[dict]:
-    """The first payload (for the deferred message) and one per followup. `header` is a line
-    above the first one (what a message command's answer replies to)."""
+def answer_payloads(personality: Personality, text: str) -> list[dict]:
+    """The first payload (for the answer's first message) and one per further part."""
     pieces = split_message(text) or ["…"]
     payloads = []
     for number, piece in enumerate(pieces):
@@ -46,35 +48,74 @@ def answer_payloads(personality: Personality, text: str, header: str | None = No
         if number == 0:
             embed = {"author": author(personality), **embed}
         payloads.append({"embeds": [embed], "allowed_mentions": NO_MENTIONS})
-    if header:
-        payloads[0] = {"content": header, **payloads[0]}
     return payloads
 
 
+def with_header(payload: dict, header: str | None) -> dict:
+    """`payload` with a line above it (in `content`, before any content it has)."""
+    if not header:
+        return payload
+    content = payload.get("content")
+    return {**payload, "content": f"{header}\n{content}" if content else header}
+
+
+class DeferredAnswer:
+    """The answer in the interaction's own messages: the deferred "thinking..." message edited
+    into the first part, followups for the rest. A message command's answer here is a reply by
+    quotation: a line above it names and links the message (tzurot.commands.message_replies).
+
+    `client` (on `first`) lets a caller use a copy of the Discord client with other waiting
+    rules (tzurot.commands.streamed_answer)."""
+
+    def __init__(self, discord: DiscordRest, job: Job):
+        self.discord = discord
+        self.job = job
+        self.header = message_replies.header(job)
+
+    def first(
+        self, payload: dict, files: list | None = None, *, client: DiscordRest | None = None
+    ) -> None:
+        payload = with_header(payload, self.header)
+        (client or self.discord).edit_original(self.job.interaction_token, payload, files=files)
+
+    def more(self, payload: dict, number: int) -> None:
+        self.discord.create_followup(self.job.interaction_token, payload)
+
+
+class AnswerSurface(Protocol):
+    """Where an answer goes: DeferredAnswer, or tzurot.commands.channel_reply.ChannelReply."""
+
+    discord: DiscordRest
+
+    def first(
+        self, payload: dict, files: list | None = None, *, client: DiscordRest | None = None
+    ) -> None: ...
+
+    def more(self, payload: dict, number: int) -> None: ...
+
+
 def send_answer(
-    discord: DiscordRest,
-    job: Job,
+    surface: AnswerSurface,
     personality: Personality,
     text: str,
     *,
     already_sent: int = 0,
     progress: Callable[[int], None] | None = None,
-    header: str | None = None,
 ) -> None:
-    """Edit the deferred message into the answer, then post the rest as followups.
+    """Put the answer's first part in place (replacing what is there), then post the rest.
 
     The first `already_sent` parts reached Discord on an earlier attempt and are skipped. For an
     answer of several parts, `progress(n)` is called once the first n have arrived (not after
     the last: then the whole answer is there), so a retry after a failure part-way can resume.
     """
-    payloads = answer_payloads(personality, text, header)
+    payloads = answer_payloads(personality, text)
     for number, payload in enumerate(payloads):
         if number < already_sent:
             continue
         if number == 0:
-            discord.edit_original(job.interaction_token, payload)
+            surface.first(payload)
         else:
-            discord.create_followup(job.interaction_token, payload)
+            surface.more(payload, number)
         if progress is not None and number + 1 < len(payloads):
             progress(number + 1)
 

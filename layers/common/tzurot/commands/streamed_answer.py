@@ -1,5 +1,6 @@
 """A chat answer that shows as it arrives: the provider streams (tzurot.providers.streaming)
-and the deferred message is edited with the text so far.
+and the answer's first message (the deferred one, or the bot's reply in the channel:
+tzurot.commands.channel_reply) is edited with the text so far.
 
 - At most one edit per second (MIN_EDIT_INTERVAL), the first as soon as text arrives; only
   the first message's worth is shown while streaming (the rest follows in followups at the end,
@@ -23,12 +24,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tzurot.commands import message_replies, replies
+from tzurot.commands import replies
 from tzurot.logs import get_logger
 
 if TYPE_CHECKING:
-    from tzurot.discord.rest import DiscordRest
-    from tzurot.jobs.model import Job
+    from tzurot.commands.replies import AnswerSurface
     from tzurot.personalities.model import Personality
     from tzurot.providers.base import ChatRequest, ChatResult, TextProvider
 
@@ -42,20 +42,20 @@ STREAM_BY_DEFAULT = True
 
 
 class ProgressiveAnswer:
-    """The `on_text` of a streaming call: edits the deferred message with the text so far."""
+    """The `on_text` of a streaming call: shows the text so far where the answer goes (its
+    surface: the deferred message, or the bot's reply in the channel)."""
 
     def __init__(
         self,
-        discord: DiscordRest,
-        job: Job,
+        surface: AnswerSurface,
         personality: Personality,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.discord = copy.copy(discord)
-        self.discord.max_rate_limit_wait = 0.0  # a 429 raises at once: skip, do not sleep
-        self.job = job
+        self.surface = surface
+        self.client = copy.copy(surface.discord)
+        self.client.max_rate_limit_wait = 0.0  # a 429 raises at once: skip, do not sleep
         self.personality = personality
         self.clock = clock
         self.sleep = sleep
@@ -70,12 +70,11 @@ class ProgressiveAnswer:
         now = self.clock()
         if self.stopped or now < self.next_edit:
             return
-        header = message_replies.header(self.job)
-        payload = replies.answer_payloads(self.personality, text + CURSOR, header)[0]
+        payload = replies.answer_payloads(self.personality, text + CURSOR)[0]
         if payload == self._shown:
             return  # the first message is full: the rest comes with the final answer
         try:
-            self.discord.edit_original(self.job.interaction_token, payload)
+            self.surface.first(payload, client=self.client)
         except DiscordRateLimited as exc:
             log.info("streamed edit rate limited", extra={"retry_after": exc.retry_after})
             self.next_edit = now + exc.retry_after
@@ -99,15 +98,14 @@ def generate(
     api_key: str,
     request: ChatRequest,
     *,
-    discord: DiscordRest,
-    job: Job,
+    surface: AnswerSurface,
     personality: Personality,
 ) -> ChatResult:
-    """The provider's answer: streamed into the deferred message unless the config's
+    """The provider's answer: streamed where the answer goes unless the config's
     `streamResponse` is false."""
     if not request.advanced.get("streamResponse", STREAM_BY_DEFAULT):
         return provider.chat(api_key, request)
-    progress = ProgressiveAnswer(discord, job, personality)
+    progress = ProgressiveAnswer(surface, personality)
     result = provider.chat_stream(api_key, request, progress)
     progress.settle()
     return result

@@ -12,7 +12,8 @@ ElevenLabs key (tzurot.commands.voice_preference). After the text reply was sent
 4. one statement: the usage row (request_type 'voice', provider 'elevenlabs', the voice model,
    the characters billed as tokens_in and tokens_total, 0 tokens_out) and the job's voice
    progress 'synthesized';
-5. the answer's first message edited again with the audio attached (multipart `files[0]` +
+5. the answer's first message (the deferred one, or the bot's reply in the channel) edited
+   again with the audio attached (multipart `files[0]` +
    `payload_json`, the same upload as /imagine's), after checking its size against the
    interaction's upload limit; progress 'sent'.
 
@@ -244,7 +245,7 @@ class SpokenReply:
         name = f"{self.personality.slug}.mp3"[:100] if mime_type == "audio/mpeg" else "voice.bin"
         file = DiscordFile(name, audio, mime_type, description=f"{self.personality.label} speaking")
         self._audio = audio
-        self.ctx.discord.edit_original(self.job.interaction_token, payload, files=[file])
+        self.turn.surface.first(payload, files=[file])
         self._audio = None
         best_effort(
             lambda: progress_statement(self.job.interaction_id, "sent").execute(self.ctx.conn())

@@ -36,19 +36,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tzurot.dev.discord_guilds import GuildDirectory
+from tzurot.dev.discord_validation import (
+    MAX_FILES,
+    FormBodyErrors,
+    validate_commands,
+    validate_message,
+    validate_reply_fields,
+)
+from tzurot.dev.discord_validation import error as _error
 
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
-MAX_CONTENT = 2000
-MAX_EMBEDS = 10
-MAX_EMBED_TOTAL = 6000
-MAX_FILES = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024  # Discord's upload limit without boosts
 MAX_WAIT = 60.0
 _FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
-# Discord's rule for CHAT_INPUT command and option names (\w covers \p{L}, \p{N} and _).
-_COMMAND_NAME = re.compile(r"^[-'\w]{1,32}$")
-_MENTION_TYPES = {"roles", "users", "everyone"}
 
 
 def token_label(token: str) -> str:
@@ -97,235 +98,6 @@ class RecordedCall:
     @property
     def line(self) -> str:
         return f"{self.method} {self.path}"
-
-
-class FormBodyErrors:
-    """Builds Discord's nested 50035 error tree: {"embeds": {"0": {"title": {"_errors": []}}}}."""
-
-    def __init__(self):
-        self.tree: dict = {}
-
-    def add(self, path: tuple, code: str, message: str) -> None:
-        node = self.tree
-        for key in path:
-            node = node.setdefault(str(key), {})
-        node.setdefault("_errors", []).append({"code": code, "message": message})
-
-    def max_length(self, path: tuple, value: Any, limit: int) -> None:
-        if value is not None and len(value) > limit:
-            self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
-
-    def string(self, path: tuple, value: Any, limit: int) -> None:
-        if value is not None and not isinstance(value, str):
-            self.add(path, "BASE_TYPE_STRING", "Could not interpret value as string.")
-        else:
-            self.max_length(path, value, limit)
-
-    def array(self, path: tuple, value: Any, limit: int) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, list):
-            self.add(path, "BASE_TYPE_LIST", "Must be an array.")
-            return False
-        self.max_length(path, value, limit)
-        return True
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(
-            {"code": 50035, "message": "Invalid Form Body", "errors": self.tree}, status_code=400
-        )
-
-
-def _error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"message": message, "code": code}, status_code=status)
-
-
-def validate_message(payload: Any, *, files: int = 0, create: bool) -> Response | None:
-    """Discord's checks on a message body; a 400 in Discord's shape, or None when it is fine.
-    `create`: a new message must have something in it (an edit may change only flags)."""
-    if not isinstance(payload, dict):
-        errors = FormBodyErrors()
-        errors.add((), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
-        return errors.response()
-    errors = FormBodyErrors()
-    errors.string(("content",), payload.get("content"), MAX_CONTENT)
-    embeds = payload.get("embeds")
-    if errors.array(("embeds",), embeds, MAX_EMBEDS):
-        _validate_embeds(errors, embeds)
-    mentions = payload.get("allowed_mentions")
-    if isinstance(mentions, dict):
-        for i, kind in enumerate(mentions.get("parse") or []):
-            if kind not in _MENTION_TYPES:
-                errors.add(
-                    ("allowed_mentions", "parse", i),
-                    "ENUM_TYPE_COERCE",
-                    f'Value "{kind}" is not a valid enum value.',
-                )
-    elif mentions is not None:
-        errors.add(("allowed_mentions",), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
-    attachments = payload.get("attachments")
-    if errors.array(("attachments",), attachments, MAX_FILES):
-        for i, item in enumerate(attachments):
-            if not isinstance(item, dict) or item.get("id") is None:
-                errors.add(("attachments", i, "id"), "BASE_TYPE_REQUIRED", "This field is required")
-    errors.array(("components",), payload.get("components"), 40)
-    flags = payload.get("flags")
-    if flags is not None and (not isinstance(flags, int) or isinstance(flags, bool)):
-        errors.add(("flags",), "NUMBER_TYPE_COERCE", "Value is not int.")
-    if errors.tree:
-        return errors.response()
-    if create and not (
-        payload.get("content")
-        or embeds
-        or files
-        or payload.get("components")
-        or payload.get("poll")
-    ):
-        return _error(400, 50006, "Cannot send an empty message")
-    return None
-
-
-def _validate_embeds(errors: FormBodyErrors, embeds: list) -> None:
-    total = 0
-    for i, embed in enumerate(embeds):
-        if not isinstance(embed, dict):
-            errors.add(("embeds", i), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
-            continue
-        at = ("embeds", i)
-        errors.string((*at, "title"), embed.get("title"), 256)
-        errors.string((*at, "description"), embed.get("description"), 4096)
-        color = embed.get("color")
-        if color is not None and not (isinstance(color, int) and 0 <= color <= 0xFFFFFF):
-            errors.add((*at, "color"), "NUMBER_TYPE_MAX", "int value should be <= 16777215.")
-        author = embed.get("author") or {}
-        footer = embed.get("footer") or {}
-        errors.string((*at, "author", "name"), author.get("name"), 256)
-        errors.string((*at, "footer", "text"), footer.get("text"), 2048)
-        texts = [
-            embed.get("title"),
-            embed.get("description"),
-            author.get("name"),
-            footer.get("text"),
-        ]
-        fields = embed.get("fields")
-        if errors.array((*at, "fields"), fields, 25):
-            for j, item in enumerate(fields):
-                item = item if isinstance(item, dict) else {}
-                for key, limit in (("name", 256), ("value", 1024)):
-                    if item.get(key) is None:
-                        errors.add(
-                            (*at, "fields", j, key), "BASE_TYPE_REQUIRED", "This field is required"
-                        )
-                    errors.string((*at, "fields", j, key), item.get(key), limit)
-                    texts.append(item.get(key))
-        total += sum(len(text) for text in texts if isinstance(text, str))
-    if total > MAX_EMBED_TOTAL:
-        errors.add(
-            ("embeds",),
-            "MAX_EMBED_SIZE_EXCEEDED",
-            f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
-        )
-
-
-def validate_commands(commands: Any) -> Response | None:
-    """Discord's checks on a bulk-overwrite body (the ones a definitions mistake would trip)."""
-    errors = FormBodyErrors()
-    if not isinstance(commands, list):
-        errors.add((), "BASE_TYPE_LIST", "Must be an array.")
-        return errors.response()
-    seen: dict[tuple, int] = {}
-    per_type: dict[int, int] = {}
-    for i, command in enumerate(commands):
-        if not isinstance(command, dict):
-            errors.add((i,), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
-            continue
-        kind = command.get("type") or 1
-        per_type[kind] = per_type.get(kind, 0) + 1
-        name = command.get("name")
-        _validate_name(errors, (i, "name"), name, chat_input=kind == 1)
-        description = command.get("description")
-        if kind == 1:
-            _validate_description(errors, (i, "description"), description)
-            _validate_options(errors, (i, "options"), command.get("options"))
-        elif description:
-            errors.add(
-                (i, "description"),
-                "APPLICATION_COMMAND_DESCRIPTION_NOT_EMPTY",
-                "Context menu commands cannot have a description",
-            )
-        key = (kind, name)
-        if key in seen:
-            errors.add(
-                (i, "name"),
-                "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                "Application command names must be unique",
-            )
-        seen[key] = i
-    for kind, limit in ((1, 100), (2, 15), (3, 15)):
-        if per_type.get(kind, 0) > limit:
-            errors.add(
-                (),
-                "APPLICATION_COMMANDS_TOO_MANY",
-                f"Maximum number of application commands of this type reached ({limit})",
-            )
-    return errors.response() if errors.tree else None
-
-
-def _validate_name(errors: FormBodyErrors, at: tuple, name: Any, *, chat_input: bool) -> None:
-    if not isinstance(name, str) or not name:
-        errors.add(at, "BASE_TYPE_REQUIRED", "This field is required")
-    elif len(name) > 32:
-        errors.add(at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
-    elif chat_input and (not _COMMAND_NAME.match(name) or name != name.lower()):
-        errors.add(at, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-
-
-def _validate_description(errors: FormBodyErrors, at: tuple, description: Any) -> None:
-    if not isinstance(description, str) or not 1 <= len(description) <= 100:
-        errors.add(at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
-
-
-def _validate_options(errors: FormBodyErrors, at: tuple, options: Any) -> None:
-    if not errors.array(at, options, 25):
-        return
-    optional_seen = False
-    names: set[str] = set()
-    for i, option in enumerate(options):
-        here = (*at, i)
-        if not isinstance(option, dict):
-            errors.add(here, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
-            continue
-        kind = option.get("type")
-        if not isinstance(kind, int) or not 1 <= kind <= 11:
-            errors.add((*here, "type"), "BASE_TYPE_CHOICES", "Value must be one of (1, ..., 11).")
-        _validate_name(errors, (*here, "name"), option.get("name"), chat_input=True)
-        _validate_description(errors, (*here, "description"), option.get("description"))
-        if option.get("name") in names:
-            errors.add(
-                (*here, "name"),
-                "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS",
-                "Option names must be unique",
-            )
-        names.add(option.get("name"))
-        if kind in (1, 2):  # subcommand (group): its options are validated the same way
-            _validate_options(errors, (*here, "options"), option.get("options"))
-            continue
-        if option.get("required"):
-            if optional_seen:
-                errors.add(
-                    here,
-                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                    "Required options must be placed before non-required options",
-                )
-        else:
-            optional_seen = True
-        choices = option.get("choices")
-        if errors.array((*here, "choices"), choices, 25) and choices and option.get("autocomplete"):
-            errors.add(
-                (*here, "autocomplete"),
-                "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
-                "Autocomplete cannot be set with choices",
-            )
 
 
 def _now() -> str:
@@ -387,6 +159,7 @@ class DiscordSink:
             self._deleted_originals: set[str] = set()
             self._token_channels: dict[str, str] = {}
             self._dm_channels: dict[str, dict] = {}
+            self._nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
             self.saved: list[Path] = []  # files written to files_dir, in order
             self._commands: dict[str | None, list[dict]] = {}
             self.guilds = GuildDirectory()  # servers, roles, members, channels (Discord's JSON)
@@ -450,6 +223,12 @@ class DiscordSink:
             route("/users/@me/channels", ["POST"], self._create_dm, bot=True),
             route("/channels/{channel_id}/messages", ["POST"], self._create_message, bot=True),
             route("/channels/{channel_id}/messages/{message_id}", ["GET"], self._get, bot=True),
+            route(
+                "/channels/{channel_id}/messages/{message_id}",
+                ["PATCH"],
+                self._edit_message,
+                bot=True,
+            ),
             route("/channels/{channel_id}", ["GET"], self._directory("channel"), bot=True),
             route("/guilds/{guild_id}", ["GET"], self._directory("guild"), bot=True),
             route("/guilds/{guild_id}/roles", ["GET"], self._directory("roles"), bot=True),
@@ -618,22 +397,91 @@ class DiscordSink:
         return JSONResponse(channel)
 
     def _create_message(self, call: RecordedCall, params: dict) -> Response:
+        """POST /channels/{id}/messages as the bot: in a DM the bot opened, a channel of the
+        guild directory, or a channel holding messages (`add_message`). A `message_reference`
+        makes a reply (type 19, with `referenced_message`); a `nonce` with `enforce_nonce`
+        already used by the bot in that channel returns the earlier message, as Discord does."""
         channel_id = params["channel_id"]
         with self._changed:
             dm = next((c for c in self._dm_channels.values() if c["id"] == channel_id), None)
-        if dm is None:
+            known = dm is not None or channel_id in self.guilds.channels
+            known = known or any(m["channel_id"] == channel_id for m in self.messages.values())
+        if not known:
             return _error(404, 10003, "Unknown Channel")
+        body = call.json if isinstance(call.json, dict) else {}
         invalid = validate_message(call.json, files=len(call.files), create=True)
+        invalid = invalid or validate_reply_fields(body)
         if invalid:
             return invalid
-        message = self._message(channel_id, call.json, call.files, 0)
+        nonce = body.get("nonce")
+        with self._changed:
+            earlier = self._nonces.get((channel_id, str(nonce))) if nonce is not None else None
+            if earlier is not None and body.get("enforce_nonce"):
+                return JSONResponse(self.messages[earlier])
+            referenced = self._referenced(channel_id, body.get("message_reference"))
+        if referenced is False:
+            errors = FormBodyErrors()
+            errors.add(
+                ("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
+            )
+            return errors.response()
+        message = self._message(channel_id, body, call.files, 0 if referenced is None else 19)
+        if nonce is not None:
+            message["nonce"] = nonce
+        if referenced is not None:
+            message["message_reference"] = {
+                "type": 0,
+                "channel_id": channel_id,
+                "message_id": referenced["id"],
+                **{k: v for k, v in body["message_reference"].items() if k == "guild_id"},
+            }
+            message["referenced_message"] = referenced
         with self._changed:
             self.messages[message["id"]] = message
-            dm["last_message_id"] = message["id"]
+            if nonce is not None:
+                self._nonces[(channel_id, str(nonce))] = message["id"]
+            if dm is not None:
+                dm["last_message_id"] = message["id"]
+            self._changed.notify_all()
         if self.echo:
-            recipient = dm["recipients"][0]["id"]
-            self.echo(f"[discord] DM to user {recipient}\n{_render(message)}")
+            if dm is not None:
+                where = f"DM to user {dm['recipients'][0]['id']}"
+            elif referenced is not None:
+                where = f"reply in channel {channel_id} to message {referenced['id']}"
+            else:
+                where = f"message in channel {channel_id}"
+            self.echo(f"[discord] {where}\n{_render(message)}")
         return JSONResponse(message)
+
+    def _referenced(self, channel_id: str, reference: Any) -> dict | bool | None:
+        """The message a reply refers to; None: no reference, or a missing message the caller
+        let go (fail_if_not_exists false); False: a missing message Discord refuses.
+        Caller holds the lock."""
+        if not isinstance(reference, dict):
+            return None
+        message = self.messages.get(str(reference.get("message_id")))
+        if message is not None and message["channel_id"] == channel_id:
+            return {k: v for k, v in message.items() if k != "referenced_message"}
+        return None if reference.get("fail_if_not_exists") is False else False
+
+    def _edit_message(self, call: RecordedCall, params: dict) -> Response:
+        """PATCH /channels/{id}/messages/{id}: only the bot's own messages."""
+        with self._changed:
+            message = self.messages.get(params["message_id"])
+        if message is None or message["channel_id"] != params["channel_id"]:
+            return _error(404, 10008, "Unknown Message")
+        if message["author"]["id"] != self.bot_user["id"]:
+            return _error(403, 50005, "Cannot edit a message authored by another user")
+        invalid = validate_message(call.json, files=len(call.files), create=False)
+        if invalid:
+            return invalid
+        edited = self._edited(message, call.json, call.files)
+        with self._changed:
+            self.messages[edited["id"]] = edited
+            self._changed.notify_all()
+        if self.echo:
+            self.echo(f"[discord] edit of message {edited['id']}\n{_render(edited)}")
+        return JSONResponse(edited)
 
     def _get(self, call: RecordedCall, params: dict) -> Response:
         with self._changed:

@@ -41,6 +41,12 @@ class Identity:
     guild_id: str | None = None  # None: the bot's DMs
     locale: str = "en-US"
     application_id: str = DEV_APPLICATION_ID
+    # Where the app is installed: False, a user install (the bot need not be in the server);
+    # True, the server installed it (the bot is a member). `app_permissions` is what the app
+    # may do in the channel (decimal bits, as Discord sends them).
+    guild_install: bool = False
+    app_permissions: str = "0"
+    channel_type: int | None = None  # None: a text channel in a server, the DM otherwise
 
 
 @dataclass(frozen=True)
@@ -76,12 +82,18 @@ def interaction(kind: int, who: Identity, data: dict[str, Any] | None = None) ->
         "channel_id": who.channel_id,
         "locale": who.locale,
         "attachment_size_limit": _UPLOAD_LIMIT,
-        "app_permissions": "0",
+        "app_permissions": who.app_permissions,
         "entitlements": [],
         "authorizing_integration_owners": {"1": who.user_id},
     }
+    channel_type = who.channel_type
+    if channel_type is None:
+        channel_type = 0 if who.guild_id else 1  # GUILD_TEXT, DM
+    body["channel"] = {"id": who.channel_id, "type": channel_type}
     if who.guild_id:
         body |= {"guild_id": who.guild_id, "guild_locale": who.locale, "context": 0}
+        if who.guild_install:
+            body["authorizing_integration_owners"] = {"0": who.guild_id}
         body["member"] = {"user": user, "roles": [], "permissions": "0", "nick": None}
     else:
         body |= {"context": 1, "user": user}

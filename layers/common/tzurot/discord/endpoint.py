@@ -6,8 +6,9 @@ enqueued) before parsing, then the body's shape (400), then routing. Nothing slo
 PING, autocomplete and modals are answered inline; everything else becomes one job on a queue and
 a deferred response, which the worker later edits. A job carries its interaction token sealed
 to the transit public key (tzurot.discord.sealing: local, no KMS). The database is read only
-for autocomplete and to prefill the /config edit-advanced form (one indexed query under a
-1-second deadline, tzurot.discord.prefill).
+for autocomplete and to prefill the /config edit-advanced and "Ask a personality" forms (one
+indexed statement under a 1-second deadline, tzurot.discord.prefill; the latter also keeps the
+target message's image references for the worker).
 """
 
 from __future__ import annotations
@@ -243,9 +244,12 @@ class InteractionEndpoint:
         target, images = found
         user = interaction.invoker
         assert user is not None  # checked in handle()
-        last = self._last_personality(user.id)
         if name == message_commands.ASK_A_PERSONALITY:
+            # The submit will not carry the images: they wait in the database for the worker.
+            kept = message_commands.kept_images(target, images)
+            last = self._last_personality(user.id, *([kept] if kept else []))
             return message_commands.ask_modal(target, last.value)
+        last = self._last_personality(user.id)
         if last.status == NONE:
             return responses.message(message_commands.NO_LAST_PERSONALITY)
         if last.status != STORED or not last.value:
@@ -271,6 +275,7 @@ class InteractionEndpoint:
             guild_id=interaction.guild_id,
             author=author,
             content=content.strip()[: message_commands.MAX_QUOTED],
+            reply_in_channel=message_commands.may_reply_in_channel(interaction),
         )
         return self._enqueue(
             interaction,

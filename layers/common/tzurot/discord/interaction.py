@@ -93,8 +93,14 @@ class Interaction(_Model):
     user: User | None = None
     locale: str | None = None
     guild_locale: str | None = None
-    context: int | None = None
+    context: int | None = None  # 0 a server, 1 the bot's DM, 2 another DM or group DM
     attachment_size_limit: int | None = None
+    # What the app may do in this channel (a decimal string of permission bits), and where it is
+    # installed ({"0": guild id, or "0" in the bot's DM; "1": the user id}): together they say
+    # whether the bot itself can post here (tzurot.discord.message_commands).
+    app_permissions: str | None = None
+    authorizing_integration_owners: dict[str, str] | None = None
+    channel: dict[str, Any] | None = None  # the partial channel: its `type` tells a thread
 
     @property
     def invoker(self) -> User | None:

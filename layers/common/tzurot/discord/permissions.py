@@ -23,9 +23,14 @@ from typing import Any
 
 ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
 READ_MESSAGE_HISTORY = 1 << 16
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL = (1 << 64) - 1
 READ = VIEW_CHANNEL | READ_MESSAGE_HISTORY
+# A reply needs the message it answers readable (history), and the answer is an embed.
+REPLY = VIEW_CHANNEL | READ_MESSAGE_HISTORY | EMBED_LINKS
 
 THREAD_TYPES = frozenset({10, 11, 12})  # announcement, public and private threads
 PRIVATE_THREAD = 12
@@ -78,6 +83,16 @@ def channel_permissions(
         permissions &= ~_bits(own.get("deny"))
         permissions |= _bits(own.get("allow"))
     return permissions
+
+
+def may_reply(app_permissions: object, *, thread: bool) -> bool:
+    """Whether permissions (an interaction's `app_permissions`) let the bot post a reply with
+    an embed: in a thread SEND_MESSAGES_IN_THREADS stands for SEND_MESSAGES."""
+    permissions = _bits(app_permissions)
+    if permissions & ADMINISTRATOR:
+        return True
+    send = SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES
+    return permissions & (REPLY | send) == REPLY | send
 
 
 class ChannelAccess:

@@ -116,13 +116,43 @@ JOIN personalities p ON p.id = last.personality_id
 WHERE u.discord_id = %(discord_id)s"""
 
 
-def read_last_personality(conn, discord_id: str) -> str | None:
-    row = conn.execute(_LAST_PERSONALITY, {"discord_id": discord_id}).fetchone()
+# "Ask a personality" also keeps its target's image references for the worker, in the same
+# statement (migration 0012): rows of forms never submitted go after an hour.
+_KEEP_ASK_TARGET = """WITH kept AS (
+    INSERT INTO ask_targets (discord_user_id, message_id, images)
+    VALUES (%(discord_id)s, %(message_id)s, %(images)s::jsonb)
+    ON CONFLICT (discord_user_id, message_id)
+        DO UPDATE SET images = EXCLUDED.images, created_at = now()
+), swept AS (
+    DELETE FROM ask_targets
+    WHERE created_at < now() - interval '1 hour'
+      AND (discord_user_id, message_id) <> (%(discord_id)s, %(message_id)s)
+)
+"""
+
+
+@dataclass(frozen=True)
+class AskTarget:
+    """What "Ask a personality" keeps for the worker: the message and its images as JSON."""
+
+    message_id: str
+    images_json: str
+
+
+def read_last_personality(conn, discord_id: str, keep: AskTarget | None = None) -> str | None:
+    """The slug of the user's last personality; with `keep`, the target's images are kept in
+    the same round trip."""
+    if keep is None:
+        row = conn.execute(_LAST_PERSONALITY, {"discord_id": discord_id}).fetchone()
+    else:
+        params = {"discord_id": discord_id, "message_id": keep.message_id}
+        params["images"] = keep.images_json
+        row = conn.execute(_KEEP_ASK_TARGET + _LAST_PERSONALITY, params).fetchone()
     return row[0] if row else None
 
 
-def _query_last_personality(discord_id: str) -> str | None:
-    return _on_shared_connection(read_last_personality, discord_id)
+def _query_last_personality(discord_id: str, keep: AskTarget | None = None) -> str | None:
+    return _on_shared_connection(read_last_personality, discord_id, keep)
 
 
 def prefill_for(stored: Stored) -> Prefill:
@@ -200,14 +230,15 @@ class AdvancedPrefill:
 
 
 class LastPersonality(AdvancedPrefill):
-    """`last(discord_id)` -> Prefill(STORED, slug) of the personality the user last chatted
-    with, Prefill(NONE) when they never did, Prefill(UNAVAILABLE) past the deadline."""
+    """`last(discord_id[, keep])` -> Prefill(STORED, slug) of the personality the user last
+    chatted with, Prefill(NONE) when they never did, Prefill(UNAVAILABLE) past the deadline
+    (then `keep` may not have been written: the worker falls back to reading the message)."""
 
     label = "last personality lookup"
 
     def __init__(
         self,
-        lookup: Callable[[str], str | None] = _query_last_personality,
+        lookup: Callable[..., str | None] = _query_last_personality,
         *,
         deadline: float = DEADLINE_SECONDS,
     ):

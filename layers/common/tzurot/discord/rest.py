@@ -290,8 +290,27 @@ class DiscordRest:
             route = self._bot_route("POST", _DM_CHANNEL)
             channel = self._request(route, body={"recipient_id": user_id})
             channel_id = self._dm_channels[user_id] = str(channel["id"])
-        route = self._bot_route("POST", _CHANNEL_MESSAGES, channel_id=channel_id)
-        return self._request(route, body=message_payload(payload))
+        return self.create_message(channel_id, payload)
+
+    def create_message(
+        self, channel_id: str, payload: dict, files: list[DiscordFile] | None = None
+    ) -> dict:
+        """Post a message as the bot (a reply when `payload` has a message_reference)."""
+        route = self._bot_route("POST", _CHANNEL_MESSAGES, channel_id=str(channel_id))
+        return self._request(route, body=message_payload(payload, files), files=files)
+
+    def edit_message(
+        self,
+        channel_id: str,
+        message_id: str,
+        payload: dict,
+        files: list[DiscordFile] | None = None,
+    ) -> dict:
+        """Edit a message the bot posted."""
+        route = self._bot_route(
+            "PATCH", _CHANNEL_MESSAGE, channel_id=str(channel_id), message_id=str(message_id)
+        )
+        return self._request(route, body=message_payload(payload, files), files=files)
 
     def get_message(self, channel_id: str, message_id: str) -> dict:
         route = self._bot_route(

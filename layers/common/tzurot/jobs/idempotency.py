@@ -36,7 +36,9 @@ claim returns decides what happens:
    tzurot.commands.chat), so the provider is not paid twice. A multi-part answer records how
    many parts reached Discord (`replies_sent`, after each part but the last: one extra round
    trip per followup, none for an answer of one message), and the retry resends only the parts
-   still missing, so Discord failing on the 2nd followup does not show the 1st twice.
+   still missing, so Discord failing on the 2nd followup does not show the 1st twice. An
+   answer posted as a reply in the channel records its message (`answer_message_id`), so the
+   retry edits that message instead of posting a second one.
 6. The last receive (ApproximateReceiveCount at the queue's maxReceiveCount) of a job that keeps
    failing: the worker tells the user with an error reply and marks the row 'failed' instead
    of releasing it, so no request ends in silence and the DLQ copy is not replayed into a reply.
@@ -72,7 +74,7 @@ ON CONFLICT (interaction_id) DO UPDATE
     SET attempts = p.attempts + 1, updated_at = now(), receive_count = EXCLUDED.receive_count
     WHERE p.status = 'processing'
       AND (p.updated_at < now() - %(lease)s OR p.receive_count < EXCLUDED.receive_count)
-RETURNING p.attempts, p.reference, p.replies_sent"""
+RETURNING p.attempts, p.reference, p.replies_sent, p.answer_message_id"""
 
 _STATUS = """SELECT status, attempts, reference FROM processed_interactions
 WHERE interaction_id = %(interaction_id)s"""
@@ -96,6 +98,7 @@ class Claim:
     attempts: int
     reference: str
     replies_sent: int = 0  # parts of the answer an earlier attempt got to Discord
+    answer_message_id: str | None = None  # its reply in the channel (tzurot.commands.channel_reply)
 
     @property
     def is_retry(self) -> bool:
@@ -131,7 +134,7 @@ def claim(
         },
     ).fetchone()
     if row is not None:
-        return Claim(interaction_id, True, "processing", row[0], row[1], row[2])
+        return Claim(interaction_id, True, "processing", *row)
     current = conn.execute(_STATUS, {"interaction_id": interaction_id}).fetchone()
     if current is None:  # deleted in between (an operator cleaning up): claim afresh
         return claim(conn, interaction_id, job_kind, lease=lease, receive_count=receive_count)
@@ -160,6 +163,15 @@ def record_replies(conn, interaction_id: str, sent: int) -> None:
         "UPDATE processed_interactions SET replies_sent = %(sent)s "
         "WHERE interaction_id = %(interaction_id)s AND replies_sent < %(sent)s",
         {"interaction_id": interaction_id, "sent": sent},
+    )
+
+
+def record_answer_message(conn, interaction_id: str, message_id: str) -> None:
+    """Note the reply the bot posted in the channel, so a redelivery edits it (migration 0012)."""
+    conn.execute(
+        "UPDATE processed_interactions SET answer_message_id = %(message_id)s "
+        "WHERE interaction_id = %(interaction_id)s",
+        {"interaction_id": interaction_id, "message_id": message_id},
     )
 
 

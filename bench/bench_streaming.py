@@ -11,6 +11,10 @@ endpoint and reads the sink's recorded calls for that interaction:
 - time to first visible text: from the POST to the first edit that shows answer text;
 - Discord calls per answer: PATCH/POST calls on the interaction's webhook (404 retries aside).
 
+A third series streams the same answer as a message command's real reply in a server channel
+("Reply as last personality", tzurot.commands.channel_reply): its calls are the bot's POST, its
+PATCHes and the DELETE of the deferred message.
+
 The same runs with streaming off (`streamResponse: false`, the previous behaviour; the fake then
 answers after the same 4 s) are the baseline, measured in the same process. Medians are
 reported; the machine is shared and noisy.
@@ -54,30 +58,63 @@ def throwaway_database() -> tuple[str, str]:
     return admin, make_conninfo(**params)
 
 
-def one_answer(url: str, key, sink, fake, stream: bool = True) -> tuple[float, int]:
+CHANNEL = "100000000000000002"  # the simulator's default channel
+# A server that installed the app, where its bot may view, send, embed and read the history.
+REPLY_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16))
+
+
+def one_answer(url: str, key, sink, fake, stream: bool = True, reply: bool = False):
+    """(seconds to the first visible text, Discord calls for the answer). `reply`: "Reply as
+    last personality" on a message in a server, answered as a real reply in the channel."""
     from tzurot.dev import simulator
 
     # Unstreamed, the same provider answers after the whole 4 s of generation.
     timing = {"token_delay": TOKEN_DELAY} if stream else {"delay": TOKENS * TOKEN_DELAY}
     fake.queue_reply(text=TEXT, tokens_in=30, tokens_out=TOKENS, **timing)
-    payload = simulator.interaction(
-        simulator.APPLICATION_COMMAND,
-        simulator.Identity(),
-        simulator.command_data("chat", ["personality=lilith", "message=count"]),
-    )
+    if reply:
+        who = simulator.Identity(
+            channel_id=CHANNEL,
+            guild_id="100000000000000009",
+            guild_install=True,
+            app_permissions=REPLY_PERMISSIONS,
+        )
+        target = sink.add_message(CHANNEL, "what do you make of this?")
+        data = {
+            "name": "Reply as last personality",
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        payload = simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
+    else:
+        payload = simulator.interaction(
+            simulator.APPLICATION_COMMAND,
+            simulator.Identity(),
+            simulator.command_data("chat", ["personality=lilith", "message=count"]),
+        )
     token = payload["token"]
+    nonce = f"{payload['id']}-"
     start = time.monotonic()
-    reply = simulator.post(url, payload, key)
-    assert reply.status == 200, reply
+    reply_to = simulator.post(url, payload, key)
+    assert reply_to.status == 200, reply_to
     first = None
     deadline = start + 30
     while time.monotonic() < deadline:
-        calls = [c for c in sink.calls if f"/{token}" in c.path and c.status == 200]
-        shown = [c for c in calls if (c.json or {}).get("embeds")]
+        calls = [c for c in sink.calls if f"/{token}" in c.path and c.status in (200, 204)]
+        if reply:  # the bot's reply in the channel: its POST (by nonce), then PATCHes of it
+            posts = [
+                c for c in sink.calls if str((c.json or {}).get("nonce", "")).startswith(nonce)
+            ]
+            ids = {c.response["id"] for c in posts if c.status == 200}
+            calls += posts + [
+                c for c in sink.calls if c.method == "PATCH" and c.path.rsplit("/", 1)[-1] in ids
+            ]
+            calls.sort(key=lambda c: c.at)
+        shown = [c for c in calls if c.status == 200 and (c.json or {}).get("embeds")]
         if first is None and shown:
             first = shown[0].at - start
         if any(c.json["embeds"][0]["description"] == TEXT for c in shown):
-            return first, len([c for c in calls if c.method in ("PATCH", "POST")])
+            return first, len([c for c in calls if c.method in ("PATCH", "POST", "DELETE")])
         time.sleep(0.02)
     raise RuntimeError("no final answer within 30 s")
 
@@ -97,9 +134,14 @@ def main() -> None:
     admin, db_url = throwaway_database()
     state = Path(tempfile.mkdtemp(prefix="tzurot-bench-"))
     fake = FakeOpenRouter(valid_keys=[GUEST_KEY])
-    for name in ("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"):
+    for name in ("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID"):
         os.environ.pop(name, None)
-    results: dict[str, list[tuple[float, int]]] = {"streamed": [], "not streamed": []}
+    series = {
+        "streamed": (True, False),
+        "not streamed": (False, False),
+        "streamed reply": (True, True),
+    }
+    results: dict[str, list[tuple[float, int]]] = {label: [] for label in series}
     try:
         with fake.serve() as base_url:
             os.environ.update(
@@ -108,6 +150,7 @@ def main() -> None:
                 TZUROT_GUEST_PROVIDER="openrouter",
                 TZUROT_GUEST_MODEL="meta-llama/llama-3.1-8b-instruct",
                 TZUROT_GUEST_API_KEY=GUEST_KEY,
+                DISCORD_BOT_TOKEN="bench-bot-token",  # the sink takes any; replies need one
             )
             sink = DiscordSinkServer(0, echo=lambda line: None)
             stack = full_stack(state, sink)  # what `tzurot dev --discord-sink` starts
@@ -121,9 +164,10 @@ def main() -> None:
                 key = load_or_create_signing_key(key_path(state))
                 one_answer(url, key, sink.sink, fake)  # warm-up: cold clients, first KMS call
                 for _ in range(args.runs):
-                    for label, stream in (("streamed", True), ("not streamed", False)):
+                    for label, (stream, reply) in series.items():
                         streamed_answer.STREAM_BY_DEFAULT = stream
-                        results[label].append(one_answer(url, key, sink.sink, fake, stream))
+                        answer = one_answer(url, key, sink.sink, fake, stream, reply)
+                        results[label].append(answer)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "bench_stream_{os.getpid()}" WITH (FORCE)')

@@ -303,3 +303,26 @@ def test_ask_a_personality_gets_the_images_the_form_could_not_carry(chat, cdn):
     assert content[0]["type"] == "image" and content[0]["source"]["media_type"] == "image/png"
     assert chat.discord.sink.calls_to(r"^GET /channels/") == []
     assert chat.db.execute("SELECT count(*) FROM ask_targets").fetchone()[0] == 0
+
+
+def test_a_streamed_reply_honours_the_channels_rate_limit(ada, monkeypatch):
+    chat = ada
+    monkeypatch.setattr(streamed_answer, "STREAM_BY_DEFAULT", True)
+    monkeypatch.setattr(streamed_answer, "MIN_EDIT_INTERVAL", 0.05)  # far too eager
+    chat.discord.enforce_rate_limit(rf"^PATCH /channels/{CHANNEL}/messages/", limit=5, per=5.0)
+    message = target(chat)
+    text = " ".join(f"w{n}" for n in range(30))
+    chat.provider("openai").queue_reply(text=text, token_delay=0.1)
+
+    chat.post(message_command("Reply as last personality", message, INSTALLED))
+    assert chat.deliver() == {"batchItemFailures": []}
+
+    edits = channel_calls(chat, "PATCH")
+    limited = [call for call in edits if call.status == 429]
+    assert limited
+    for call in limited:
+        later = [c for c in edits if c.at > call.at]
+        assert later and later[0].at - call.at >= call.response["retry_after"] * 0.95
+    (post,) = channel_calls(chat, "POST")
+    reply = chat.discord.sink.messages[post.response["id"]]
+    assert reply["embeds"][0]["description"] == text

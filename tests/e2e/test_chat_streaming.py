@@ -126,3 +126,31 @@ def test_stream_response_false_in_the_config_answers_in_one_edit(streaming):
     payload, _ = chat.chat("ada", "count")
     assert "stream" not in chat.provider("openai").last_request.json
     assert [shown(call) for call in patches(chat, payload)] == [ANSWER]
+
+
+def test_the_fakes_rate_limit_is_honoured_and_no_text_is_lost(streaming, monkeypatch):
+    """Discord's bucket (5 edits per 5 s per message here) enforced by the fake, against a worker
+    made to edit far too often: every 429 is waited out (nothing is sent to that message
+    before its retry_after is over) and the final answer is whole."""
+    chat = streaming
+    monkeypatch.setattr(streamed_answer, "MIN_EDIT_INTERVAL", 0.05)
+    chat.discord.enforce_rate_limit(r"^PATCH /webhooks/", limit=5, per=5.0)
+    chat.store_key("openai")
+    text = " ".join(f"w{n}" for n in range(30))
+    chat.provider("openai").queue_reply(text=text, token_delay=0.1)
+
+    payload, result = chat.chat("ada", "count")
+
+    assert result == {"batchItemFailures": []}
+    edits = patches(chat, payload)
+    limited = [call for call in edits if call.status == 429]
+    assert limited  # the worker did go too fast, and Discord said so
+    for call in limited:
+        retry_after = call.response["retry_after"]
+        later = [c for c in edits if c.at > call.at]
+        assert later and later[0].at - call.at >= retry_after * 0.95
+    accepted = [call for call in edits if call.status == 200]
+    assert all(b.at - a.at >= 0 for a, b in itertools.pairwise(accepted))
+    assert shown(accepted[-1]) == text  # the final edit carries every word
+    for call in accepted[:-1]:
+        assert text.startswith(shown(call).removesuffix(CURSOR))

@@ -58,6 +58,8 @@ class FakeDiscord:
         self.base_url = base_url  # what DISCORD_API_BASE_URL should be
         self.application_id = sink.application_id
         self._rules: list[_Rule] = []
+        # enforce_rate_limit: (pattern, limit, window seconds, path -> times of recent calls)
+        self._buckets: list[tuple[re.Pattern, int, float, dict[str, list[float]]]] = []
         self._lock = threading.Lock()
         sink.intercept = self._intercept
 
@@ -68,6 +70,7 @@ class FakeDiscord:
     def reset(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._buckets.clear()
         self.sink.reset()
 
     def fail_next(
@@ -91,24 +94,27 @@ class FakeDiscord:
     ) -> None:
         """The next `times` matching calls get 429 as Discord sends it: the float in the body,
         the rounded-up seconds and bucket state in the headers."""
-        body = {
-            "message": "You are being rate limited.",
-            "retry_after": retry_after,
-            "global": is_global,
-            "code": 0,
-        }
-        headers = {
-            "Retry-After": str(math.ceil(retry_after)),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
-            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-            "X-RateLimit-Bucket": "fake-bucket",
-            "X-RateLimit-Scope": "global" if is_global else "user",
-        }
-        if is_global:
-            headers["X-RateLimit-Global"] = "true"
-        self._add(pattern, JSONResponse(body, status_code=429, headers=headers), times)
+        self._add(pattern, _rate_limited_response(retry_after, is_global=is_global), times)
+
+    def enforce_rate_limit(self, pattern: str, *, limit: int = 5, per: float = 5.0) -> None:
+        """From now on, calls matching `pattern` share a bucket per path (an interaction's
+        webhook message, a channel's message): more than `limit` within `per` seconds get 429
+        as Discord sends it, with `retry_after` until the oldest call leaves the window. A
+        refused call does not count, as on Discord."""
+        with self._lock:
+            self._buckets.append((re.compile(pattern), limit, per, {}))
+
+    def _rate_limited(self, call: RecordedCall) -> Response | None:
+        now = time.monotonic()
+        for pattern, limit, per, seen in self._buckets:
+            if not pattern.search(call.line):
+                continue
+            window = [at for at in seen.get(call.path, []) if now - at < per]
+            if len(window) >= limit:
+                seen[call.path] = window
+                return _rate_limited_response(per - (now - window[0]), is_global=False)
+            seen[call.path] = [*window, now]
+        return None
 
     def expire_token(self, token: str) -> None:
         """Every later call with this interaction token gets Discord's 401 for it."""
@@ -121,6 +127,9 @@ class FakeDiscord:
 
     def _intercept(self, call: RecordedCall) -> Response | None:
         with self._lock:
+            limited = self._rate_limited(call)
+            if limited is not None:
+                return limited
             for rule in self._rules:
                 if rule.matched < rule.times and rule.pattern.search(call.line):
                     if rule.passed < rule.after:
@@ -129,6 +138,29 @@ class FakeDiscord:
                     rule.matched += 1
                     return rule.respond
         return None
+
+
+def _rate_limited_response(retry_after: float, *, is_global: bool) -> Response:
+    """429 as Discord sends it: the float in the body, the rounded-up seconds and the bucket
+    state in the headers."""
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": round(retry_after, 3),
+        "global": is_global,
+        "code": 0,
+    }
+    headers = {
+        "Retry-After": str(math.ceil(retry_after)),
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+        "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+        "X-RateLimit-Bucket": "fake-bucket",
+        "X-RateLimit-Scope": "global" if is_global else "user",
+    }
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    return JSONResponse(body, status_code=429, headers=headers)
 
 
 @contextmanager

@@ -33,7 +33,6 @@ SQS and, on the last receive, still answered, so no request ends in silence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -42,6 +41,7 @@ from tzurot.commands import (
     errors,
     history,
     images_in,
+    linked_messages,
     message_replies,
     paid,
     replies,
@@ -63,10 +63,9 @@ from tzurot.commands.config_resolution import (
     validate,
 )
 from tzurot.commands.context import JobContext
-from tzurot.commands.prompt import ReferencedMessage, build_prompt
+from tzurot.commands.prompt import build_prompt
 from tzurot.commands.replies import DeferredAnswer
 from tzurot.db.compose import Statement
-from tzurot.discord.attachments import image_refs
 from tzurot.errors import TzurotError
 from tzurot.jobs import idempotency
 from tzurot.key_fragments import protect
@@ -83,11 +82,6 @@ if TYPE_CHECKING:
     from tzurot.personalities.model import Personality
 
 log = get_logger("tzurot.chat")
-
-# Message links a user may put in their message: guild channels and DMs, all Discord hosts.
-_MESSAGE_LINK = re.compile(
-    r"https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(\d+|@me)/(\d+)/(\d+)"
-)
 
 
 @dataclass(frozen=True)
@@ -179,7 +173,6 @@ class ChatTurn(ClaimedJob):
         self.key_source: KeySource = "user"
         self.user_id: str | None = None
         self.reserved = False
-        self.linked_images: list = []  # ImageRefs of linked messages (tzurot.discord.attachments)
         self.surface: replies.AnswerSurface = DeferredAnswer(ctx.discord, job)  # set on claim
 
     # --- the turn -------------------------------------------------------------------------
@@ -234,13 +227,13 @@ class ChatTurn(ClaimedJob):
         config = self.config  # guest mode may have replaced it
         limits.evaluate(state.usage_today, self.key_source, ctx.settings, now)
 
-        referenced = self._referenced(message, config.max_referenced_messages)
+        linked = linked_messages.read(ctx.discord, job, message, config.max_referenced_messages)
         shown = images_in.for_turn(
             conn,
             [
                 *(job.images or ()),
                 *message_replies.target_images(conn, ctx.discord, job),
-                *self.linked_images,
+                *linked.images,
             ],
             ctx.settings,
             config.provider,
@@ -265,7 +258,7 @@ class ChatTurn(ClaimedJob):
             now=now,
             timezone=state.timezone,
             speaker=speaker,
-            referenced=referenced,
+            referenced=linked.messages,
             recalled=memory.block(recalled, speaker=speaker, timezone=state.timezone),
             images=shown.images,
             notes=shown.notes,
@@ -384,43 +377,6 @@ class ChatTurn(ClaimedJob):
         self.config = validate(guest_config(config, settings.guest_provider, settings.guest_model))
         return settings.guest_api_key
 
-    def _referenced(self, message: str, limit: int) -> list[ReferencedMessage]:
-        """Messages linked in the text, fetched with the bot token; skipped quietly without one
-        or when a message cannot be read (deleted, no access)."""
-        from tzurot.discord.permissions import ChannelAccess
-        from tzurot.discord.rest import DiscordError
-
-        discord = self.ctx.discord
-        links = readable_links(message, self.job)[: max(limit, 0)]
-        if not links or not discord.has_bot_token:
-            return []
-        found = []
-        access = ChannelAccess(discord, self.job.guild_id, self.job.user_id)
-        for channel_id, message_id in links:
-            if self.job.guild_id is not None and not access.can_read(channel_id):
-                # The bot could read it; the user could not: the model is told, not shown.
-                log.info("linked message skipped", extra={"reason": "user cannot read channel"})
-                found.append(HIDDEN_LINK)
-                continue
-            try:
-                data = discord.get_message(channel_id, message_id)
-            except DiscordError as exc:
-                log.info("linked message skipped", extra={"reason": type(exc).__name__})
-                continue
-            self.linked_images += image_refs(data.get("attachments"))
-            author = data.get("author") or {}
-            content = data.get("content") or " ".join(
-                embed.get("description") or "" for embed in data.get("embeds") or []
-            )
-            found.append(
-                ReferencedMessage(
-                    author=author.get("global_name") or author.get("username") or "someone",
-                    content=content,
-                    timestamp=data.get("timestamp"),
-                )
-            )
-        return found
-
     def _call(self, config: EffectiveConfig, api_key: str, prompt) -> Any:
         from tzurot.observability import provider_timer, record_tokens
         from tzurot.providers.base import ChatRequest
@@ -517,29 +473,6 @@ class ChatTurn(ClaimedJob):
     def _send_error(self, reply: errors.ErrorReply) -> None:
         if not replies.send_error(self.ctx.discord, self.job, reply, self.personality):
             log.error("could not deliver the error reply", extra={"reference": self.reference})
-
-
-HIDDEN_LINK = ReferencedMessage(
-    author="(not shown)",
-    content="A linked message was left out: it is in a channel this user cannot read.",
-)
-
-
-def readable_links(message: str, job: Job) -> list[tuple[str, str]]:
-    """(channel id, message id) of the message links in `message` that the bot may read for
-    this user, in order, without repeats: links into the server the command came from, or in a
-    DM, into that DM. The bot token could read a message elsewhere too, but the bot cannot tell
-    whether this user may see it there, so such links are skipped. Within the server, each
-    channel is then checked against the user's permissions (tzurot.discord.permissions)."""
-    found: list[tuple[str, str]] = []
-    for guild, channel_id, message_id in _MESSAGE_LINK.findall(message):
-        if job.guild_id is not None:
-            allowed = guild == job.guild_id
-        else:
-            allowed = guild == "@me" and channel_id == job.channel_id
-        if allowed and (channel_id, message_id) not in found:
-            found.append((channel_id, message_id))
-    return found
 
 
 class Refusal(TzurotError):

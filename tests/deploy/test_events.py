@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from tests.deploy.handlers import FUNCTIONS_DIR, load_app
+from tests.fakes.sqs import serve_sqs
 from tests.fakes.transit import KEYS, StaticKeys
 from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.crypto.transit import open_token
@@ -96,6 +97,7 @@ def sqs(monkeypatch):
             urls[kind] = client.create_queue(QueueName=f"events-{kind}")["QueueUrl"]
             monkeypatch.setenv(env_name, urls[kind])
         monkeypatch.setenv("TRANSIT_PUBLIC_KEY", str(TRANSIT_KEY))
+        serve_sqs(monkeypatch)  # the endpoint's signed SendMessage reaches these queues
         for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
 

@@ -28,6 +28,7 @@ from tests.fakes.cdn import FakeCDN
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord, fake_discord
 from tests.fakes.interactions import GUILD, PUBLIC_KEY, command, signed
 from tests.fakes.providers import FakeAnthropic, FakeGemini, FakeOpenAI, FakeOpenRouter
+from tests.fakes.sqs import serve_sqs
 from tzurot.commands import streamed_answer
 from tzurot.crypto import transit_keys
 from tzurot.crypto.key_store import store_user_key
@@ -350,6 +351,7 @@ def chat(db_url, chat_servers, monkeypatch) -> Iterator[ChatStack]:
         monkeypatch.setenv("GENERATE_QUEUE_URL", queue_url)
         monkeypatch.setenv("IMAGE_QUEUE_URL", image_url)
         monkeypatch.setenv("KMS_KEY_ID", key_id)
+        serve_sqs(monkeypatch)  # the endpoint's signed SendMessage reaches these queues
         for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
         init_master_key(db, kms, key_id)

@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes.interactions import DM, GUILD, PUBLIC_KEY, command, modal_submit, signed
+from tests.fakes.sqs import serve_sqs
 from tests.fakes.transit import KEYS
 from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.crypto.errors import JobTokenInvalid, TransitDecryptionFailed
@@ -60,6 +61,7 @@ def aws(monkeypatch):
         monkeypatch.setenv("GENERATE_QUEUE_URL", env.urls["g"])
         monkeypatch.setenv("IMAGE_QUEUE_URL", env.urls["i"])
         monkeypatch.setenv("TRANSIT_PUBLIC_KEY", str(TRANSIT_KEY))
+        serve_sqs(monkeypatch)  # the endpoint's signed SendMessage reaches these queues
         for reset in (queue.reset_client, endpoint.reset_default_endpoint):
             reset()
         yield env

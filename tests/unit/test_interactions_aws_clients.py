@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.fakes.interactions import PUBLIC_KEY, Recorder, command, modal_submit, signed
+from tests.fakes.sqs import ScriptedSqs
 from tests.fakes.transit import PUBLIC_KEY as TRANSIT_KEY
 from tzurot.discord import aws_config
 from tzurot.discord.endpoint import TRY_AGAIN, InteractionEndpoint
@@ -80,6 +81,19 @@ def stalled_aws(monkeypatch):
     hole.close()
 
 
+GENERATE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/generate"
+
+
+def queue_endpoint(recorder: Recorder, generate_url: str) -> InteractionEndpoint:
+    """The endpoint with the real job queue (the sealers are the recorder's)."""
+    return InteractionEndpoint(
+        public_key=PUBLIC_KEY,
+        send_job=JobQueue({"generate": generate_url}).send,
+        seal=recorder.seal,
+        seal_token=recorder.seal_token,
+    )
+
+
 def answer(endpoint: InteractionEndpoint, payload: dict) -> dict:
     headers, body = signed(payload)
     response = endpoint.handle(headers, body)
@@ -89,13 +103,7 @@ def answer(endpoint: InteractionEndpoint, payload: dict) -> dict:
 
 def test_a_stalled_sqs_ends_as_try_again_after_one_retry(stalled_aws):
     recorder = Recorder()
-    url = f"{stalled_aws.url}/123456789012/generate"
-    endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY,
-        send_job=JobQueue({"generate": url}).send,
-        seal=recorder.seal,
-        seal_token=recorder.seal_token,
-    )
+    endpoint = queue_endpoint(recorder, f"{stalled_aws.url}/123456789012/generate")
     started = time.monotonic()
     reply = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
     assert reply["data"]["content"] == TRY_AGAIN and reply["data"]["flags"] == 64
@@ -146,13 +154,56 @@ def test_no_aws_region_is_try_again_not_a_5xx(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     recorder = Recorder()
-    url = "https://sqs.us-east-1.amazonaws.com/123456789012/generate"
-    endpoint = InteractionEndpoint(
-        public_key=PUBLIC_KEY,
-        send_job=JobQueue({"generate": url}).send,
-        seal=recorder.seal,
-        seal_token=recorder.seal_token,
-    )
+    endpoint = queue_endpoint(recorder, GENERATE_URL)
     chat = answer(endpoint, command("chat", "personality=lilith", "message=hi"))
     assert chat["data"]["content"] == TRY_AGAIN
     assert recorder.jobs == []
+
+
+def _closed_port_url() -> str:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        return f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason", "attempts"),
+    [
+        ("refused", "AWS.SimpleQueueService.NonExistentQueue", 1),
+        ("throttled twice", "RequestThrottled", 2),
+        ("connection refused", "EndpointConnectionError", None),
+        ("no credentials", "NoCredentialsError", 0),
+    ],
+)
+def test_a_failed_send_is_try_again_and_one_log_line_with_the_code(
+    monkeypatch, caplog, tmp_path, failure, reason, attempts
+):
+    """As with botocore's client before: the user gets the polite ephemeral "try again", the
+    log the queue and the error code (never SQS's text, the job or the token)."""
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    recorder = Recorder()
+    payload = command("chat", "personality=lilith", "message=hi")
+    with ScriptedSqs() as fake:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", fake.url)
+        if failure == "refused":
+            fake.error(400, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
+        elif failure == "throttled twice":
+            fake.error(400, "RequestThrottled", "RequestThrottled")
+            fake.error(400, "RequestThrottled", "RequestThrottled")
+        elif failure == "connection refused":
+            monkeypatch.setenv("AWS_ENDPOINT_URL", _closed_port_url())
+        else:
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                monkeypatch.delenv(name)
+        endpoint = queue_endpoint(recorder, GENERATE_URL)
+        reply = answer(endpoint, payload)
+        if attempts is not None:
+            assert len(fake.requests) == attempts
+    assert (reply["type"], reply["data"]["content"], reply["data"]["flags"]) == (4, TRY_AGAIN, 64)
+    (record,) = [r for r in caplog.records if r.name == "interactions"]
+    assert (record.getMessage(), record.error) == (
+        "could not enqueue job",
+        f"could not enqueue generate job: {reason}",
+    )
+    everything = json.dumps({k: str(v) for k, v in vars(record).items()})
+    assert payload["token"] not in everything and "text we do not control" not in everything

@@ -1,12 +1,14 @@
 """Sending jobs to SQS: the generate queue or the image queue, per the command's definition.
 
-The SQS client is created on first send and reused for the life of the container; botocore is
-imported only then, so PING and autocomplete never pay for it. It is botocore's own session, not
-boto3's: boto3 adds nothing this one call needs and its import (s3transfer included) is about a
-fifth more on the cold /chat path (docs/benchmarks.md). Its timeouts fit Discord's
-3 seconds (tzurot.discord.aws_config). The workers use the same client for their one SQS call,
-ChangeMessageVisibility (tzurot.jobs.backoff), where short timeouts suit a best-effort call.
-"""
+Jobs go out through tzurot.jobs.sqs_send: one SendMessage signed with botocore's SigV4Auth,
+without a botocore client, whose creation (and full import) would cost a fresh container more
+than the rest of the cold /chat path (docs/benchmarks.md). Nothing of it is imported until the
+first send, so PING and autocomplete never pay for it. Timeouts and the one retry fit Discord's
+3 seconds (tzurot.discord.aws_config).
+
+The workers' one other SQS call, ChangeMessageVisibility (tzurot.jobs.backoff), goes through
+`sqs_client()`: botocore's own session (not boto3's, whose import adds s3transfer), with the
+same short timeouts, which suit a best-effort call."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tzurot.errors import TzurotError
+from tzurot.jobs.sqs_send import SendFailed, reset_sender, sqs_sender
 
 if TYPE_CHECKING:
     from tzurot.jobs.model import Job
@@ -46,9 +49,10 @@ def sqs_client() -> Any:
 
 
 def reset_client() -> None:
-    """Forget the cached client (tests that switch between moto instances)."""
+    """Forget the cached client and sender (tests that switch between moto instances)."""
     global _sqs_client
     _sqs_client = None
+    reset_sender()
 
 
 class JobQueue:
@@ -71,19 +75,11 @@ class JobQueue:
         url = self._urls.get(job.queue)
         if not url:
             raise QueueUnavailable(f"no queue configured for {job.queue} jobs")
-        from botocore.exceptions import BotoCoreError, ClientError
-
+        extra = {"DelaySeconds": min(delay_seconds, 900)} if delay_seconds > 0 else {}
+        client = self._client or sqs_sender()
         try:
-            # Inside the try: a client that cannot be made (no region, say) is an outage too.
-            client = self._client or sqs_client()
-            extra = {"DelaySeconds": min(delay_seconds, 900)} if delay_seconds > 0 else {}
             reply = client.send_message(QueueUrl=url, MessageBody=job.to_message(), **extra)
-        except (BotoCoreError, ClientError) as exc:
+        except SendFailed as exc:
             # The error code (or class) only: a service message is text we do not control.
-            reason = (
-                exc.response.get("Error", {}).get("Code", "ClientError")
-                if isinstance(exc, ClientError)
-                else type(exc).__name__
-            )
-            raise QueueUnavailable(f"could not enqueue {job.queue} job: {reason}") from None
+            raise QueueUnavailable(f"could not enqueue {job.queue} job: {exc.reason}") from None
         return reply["MessageId"]

@@ -283,3 +283,20 @@ def test_no_region_or_no_credentials_anywhere_is_not_configured(
     assert caught.value.reason == reason
     with pytest.raises(QueueUnavailable, match=f"^could not enqueue generate job: {reason}$"):
         JobQueue({"generate": QUEUE_URL}).send(_Job())
+
+
+def test_what_is_retried_is_what_botocores_standard_retry_mode_retries():
+    """Read from botocore's own checkers (private lists: this test notices when they move)."""
+    from botocore.retries import standard
+
+    transient = standard.TransientRetryableChecker
+    throttled = standard.ThrottledRetryableChecker
+    status = standard.ThrottlingStatusCodeChecker
+    assert {
+        *transient._TRANSIENT_ERROR_CODES,
+        *throttled._THROTTLED_ERROR_CODES,
+    } == sqs_send.RETRYABLE_CODES
+    assert {
+        *transient._TRANSIENT_STATUS_CODES,
+        *status._THROTTLING_STATUS_CODES,
+    } == sqs_send.RETRYABLE_STATUS

@@ -35,20 +35,27 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 # As botocore sends them. The query mode asks SQS for its former (query protocol) error codes,
 # e.g. AWS.SimpleQueueService.NonExistentQueue, which the log lines have always named.
 HEADERS = {"X-Amz-Target": TARGET, "Content-Type": CONTENT_TYPE, "x-amzn-query-mode": "true"}
-# The error codes (as botocore names them) worth the one retry, beside any 5xx and any failure
-# to connect or read: botocore's "standard" retry mode's throttling and transient codes.
+# Worth the one retry, beside no answer at all: what botocore's "standard" retry mode retries
+# (botocore.retries.standard: its transient and throttling codes and status codes).
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset(
     {
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "PriorRequestNotComplete",
         "Throttling",
         "ThrottlingException",
         "ThrottledException",
         "RequestThrottledException",
-        "RequestThrottled",
         "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
         "RequestLimitExceeded",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "PriorRequestNotComplete",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "EC2ThrottledException",
     }
 )
 
@@ -128,11 +135,11 @@ def _error_code(status: int, headers: Mapping[str, str], body: bytes) -> str:
 
 def _transient(failure: SendFailed) -> bool:
     """Worth the one retry: no answer (a pooled connection that died while the container was
-    frozen, say), a 5xx, or throttling."""
+    frozen, say), a server error, or throttling."""
     if isinstance(failure, SqsUnreachable):
         return True
     return isinstance(failure, SqsRefused) and (
-        failure.status >= 500 or failure.reason in RETRYABLE_CODES
+        failure.status in RETRYABLE_STATUS or failure.reason in RETRYABLE_CODES
     )
 
 

@@ -16,6 +16,7 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
 from tests.fakes.sqs import ScriptedSqs, serve_sqs
+from tzurot.discord import aws_config
 from tzurot.jobs import sqs_send
 from tzurot.jobs.queue import JobQueue, QueueUnavailable
 from tzurot.jobs.sqs_send import NotConfigured, SqsRefused, SqsSender, SqsUnreachable
@@ -267,17 +268,20 @@ def test_region_and_credentials_missing_from_the_environment_come_from_the_profi
 
 
 @pytest.mark.parametrize(
-    ("missing", "reason"),
+    ("missing", "profile", "reason"),
     [
-        (("AWS_DEFAULT_REGION",), "NoRegionError"),
-        (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "NoCredentialsError"),
+        (("AWS_DEFAULT_REGION",), None, "NoRegionError"),
+        (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), None, "NoCredentialsError"),
+        (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "not-there", "ProfileNotFound"),
     ],
 )
 def test_no_region_or_no_credentials_anywhere_is_not_configured(
-    aws_env, monkeypatch, missing, reason
+    aws_env, monkeypatch, missing, profile, reason
 ):
     for name in missing:
         monkeypatch.delenv(name)
+    if profile:
+        monkeypatch.setenv("AWS_PROFILE", profile)
     with pytest.raises(NotConfigured) as caught:
         SqsSender().send_message(QueueUrl=QUEUE_URL, MessageBody="x")
     assert caught.value.reason == reason
@@ -300,3 +304,36 @@ def test_what_is_retried_is_what_botocores_standard_retry_mode_retries():
         *transient._TRANSIENT_STATUS_CODES,
         *status._THROTTLING_STATUS_CODES,
     } == sqs_send.RETRYABLE_STATUS
+
+
+def test_a_stall_in_the_middle_of_the_answer_is_unreachable_after_one_retry(aws_env, monkeypatch):
+    """SQS sends its headers and part of the body, then nothing: the read timeout ends it."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held, accepted = [], []
+
+    def half_answer():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(conn.recv(65536))
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+            conn.sendall(head + b'Content-Length: 100\r\n\r\n{"MessageId"')
+            held.append(conn)
+
+    threading.Thread(target=half_answer, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+    monkeypatch.setattr(aws_config, "READ_TIMEOUT_SECONDS", 0.2)
+    try:
+        with pytest.raises(QueueUnavailable) as caught:
+            JobQueue({"generate": QUEUE_URL}).send(_Job())
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert str(caught.value) == "could not enqueue generate job: ReadTimeoutError"
+    assert len(accepted) == 2

@@ -82,7 +82,7 @@ class SqsUnreachable(SendFailed):
 
 
 class NotConfigured(SendFailed):
-    """No region, or no credentials anywhere botocore would look."""
+    """No region, or no credentials anywhere botocore would look (or a profile it cannot read)."""
 
 
 def endpoint_url(region: str, env: Mapping[str, str]) -> str:
@@ -171,16 +171,20 @@ class SqsSender:
         """The signed SendMessage request (a botocore AWSRequest) for `params`."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
+        from botocore.exceptions import BotoCoreError
 
         env = os.environ if self._env is None else self._env
-        region = _region(env)
+        try:
+            region, credentials = _region(env), _credentials(env)
+        except BotoCoreError as exc:  # a profile that is not there, a failing credential process
+            raise NotConfigured(type(exc).__name__) from None
         request = AWSRequest(
             method="POST",
             url=endpoint_url(region, env),
             data=json.dumps(dict(params)).encode(),
             headers=dict(HEADERS),
         )
-        SigV4Auth(_credentials(env), SERVICE, region).add_auth(request)
+        SigV4Auth(credentials, SERVICE, region).add_auth(request)
         return request
 
     def send_message(self, **params: Any) -> dict[str, Any]:
@@ -199,10 +203,11 @@ class SqsSender:
         # Signed per attempt: the signature carries the time.
         request = self.request(params)
         try:
+            # The session reads the whole answer (a stall mid-body is its ReadTimeoutError too).
             response = self._session(request.url).send(request.prepare())
-            content = response.content
         except BotoCoreError as exc:
             raise SqsUnreachable(type(exc).__name__) from None
+        content = response.content
         if response.status_code >= 300:
             raise SqsRefused(
                 _error_code(response.status_code, response.headers, content),

@@ -13,18 +13,19 @@ What it does not model: real rate limits, token expiry, the defer race. Tests sc
 `intercept` (see tests/fakes/discord.py), a hook that sees each recorded call before it is
 handled and may answer it instead. The hook lives here, not in a wrapping middleware, so that
 scripted failures are recorded like any other call (tests count retries from the recording).
+
+This module holds the routes, the handlers and the Python API; what a request becomes is in
+discord_recording, the objects it answers with in discord_objects, Discord's checks in
+discord_validation, servers and channels in discord_guilds, terminal output in discord_render.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tzurot.dev.discord_guilds import GuildDirectory
+from tzurot.dev.discord_objects import DiscordObjects
+from tzurot.dev.discord_recording import RecordedCall, RecordedFile, load_json, record_call
+from tzurot.dev.discord_render import render, token_label
 from tzurot.dev.discord_validation import (
-    MAX_FILES,
     FormBodyErrors,
     validate_commands,
     validate_message,
@@ -45,63 +48,17 @@ from tzurot.dev.discord_validation import (
 )
 from tzurot.dev.discord_validation import error as _error
 
+__all__ = [
+    "API_PREFIX",
+    "DiscordSink",
+    "RecordedCall",
+    "RecordedFile",
+    "fetch_interaction_messages",
+    "token_label",
+]
+
 API_PREFIX = "/api/v10"
-DISCORD_EPOCH_MS = 1_420_070_400_000
-MAX_FILE_BYTES = 10 * 1024 * 1024  # Discord's upload limit without boosts
 MAX_WAIT = 60.0
-_FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
-
-
-def token_label(token: str) -> str:
-    """A short stable name for an interaction token, safe to print (the token never is)."""
-    return "#" + hashlib.sha256(token.encode()).hexdigest()[:8]
-
-
-class Snowflakes:
-    """Discord-style ids: milliseconds since 2015 in the high bits, a counter in the low ones."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._last = 0
-
-    def next(self) -> str:
-        with self._lock:
-            candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
-            self._last = max(candidate, self._last + 1)
-            return str(self._last)
-
-
-@dataclass
-class RecordedFile:
-    field: str
-    filename: str
-    content_type: str
-    content: bytes = field(repr=False)
-
-
-@dataclass
-class RecordedCall:
-    """One request as the sink received it (headers without Authorization)."""
-
-    method: str
-    path: str  # below API_PREFIX, e.g. /webhooks/123/<token>/messages/@original
-    query: dict[str, str]
-    headers: dict[str, str]
-    json: Any
-    files: list[RecordedFile]
-    bot_auth: bool  # carried `Authorization: Bot <the sink's bot token>`
-    content_type: str = ""
-    status: int | None = None
-    response: Any = None
-    at: float = field(default_factory=time.monotonic)  # when it arrived (edit pacing)
-
-    @property
-    def line(self) -> str:
-        return f"{self.method} {self.path}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 # Each handler answers (status, JSON body) from the recorded call and the path parameters.
@@ -126,20 +83,10 @@ class DiscordSink:
         self.files_dir = files_dir
         self.bot_token = bot_token  # when set, bot routes need exactly this token
         self.echo = echo
-        self.bot_user = {
-            "id": self.application_id,
-            "username": bot_name,
-            "avatar": None,
-            "discriminator": "0000",
-            "public_flags": 0,
-            "flags": 0,
-            "bot": True,
-            "global_name": None,
-            "primary_guild": None,
-        }
+        self.objects = DiscordObjects(self.application_id, bot_name, on_upload=self._save)
+        self.bot_user = self.objects.bot_user
         # Tests' scripting hook: sees each recorded call first; a Response it returns is sent.
         self.intercept: Callable[[RecordedCall], Response | None] | None = None
-        self._ids = Snowflakes()
         self._changed = threading.Condition()
         self.reset()
         self.app = Starlette(
@@ -166,14 +113,9 @@ class DiscordSink:
 
     def add_message(self, channel_id: str, content: str = "", **fields: Any) -> dict:
         """Put a message a user wrote into the fake (for GET /channels/{cid}/messages/{mid})."""
-        author = fields.pop("author", None) or {
-            **self.bot_user,
-            "id": self._ids.next(),
-            "username": "someone",
-            "bot": False,
-        }
+        author = fields.pop("author", None) or self.objects.user(self.objects.ids.next(), "someone")
         attachments = fields.pop("attachments", None)  # attachment objects, as Discord's
-        message = self._message(str(channel_id), {"content": content, **fields}, [], 0)
+        message = self.objects.message(str(channel_id), {"content": content, **fields}, [], 0)
         message["author"] = author
         if attachments is not None:
             message["attachments"] = attachments
@@ -263,45 +205,7 @@ class DiscordSink:
         return response
 
     async def _record(self, request: Request) -> RecordedCall:
-        content_type = request.headers.get("content-type", "")
-        body: Any = None
-        files: list[RecordedFile] = []
-        if content_type.startswith("multipart/form-data"):
-            form = await request.form(max_files=MAX_FILES + 1, max_part_size=MAX_FILE_BYTES + 1)
-            for name, value in form.multi_items():
-                if isinstance(value, str):
-                    if name == "payload_json":
-                        body = _loads(value)
-                    continue
-                content = await value.read()
-                if len(content) > MAX_FILE_BYTES:
-                    raise OverflowError(name)
-                match = _FILE_FIELD.match(name)
-                files.append(
-                    RecordedFile(
-                        # Discord takes any part name; files[n] says which attachment id.
-                        field=f"files[{match.group(1) if match else len(files)}]",
-                        filename=value.filename or "",
-                        content_type=value.headers.get("content-type", ""),
-                        content=content,
-                    )
-                )
-        else:
-            raw = await request.body()
-            body = _loads(raw) if raw else None
-        path = request.url.path.removeprefix(API_PREFIX)
-        authorization = request.headers.get("authorization", "")
-        call = RecordedCall(
-            method=request.method,
-            path=path,
-            query=dict(request.query_params),
-            headers={k: v for k, v in request.headers.items() if k != "authorization"},
-            json=body,
-            files=files,
-            bot_auth=authorization.startswith("Bot ")
-            and (self.bot_token is None or authorization == f"Bot {self.bot_token}"),
-            content_type=content_type.split(";")[0],
-        )
+        call = await record_call(request, api_prefix=API_PREFIX, bot_token=self.bot_token)
         with self._changed:
             self.calls.append(call)
         return call
@@ -317,7 +221,7 @@ class DiscordSink:
 
     async def _wait_endpoint(self, request: Request) -> Response:
         # The token travels in the body, not the URL, so no access log can show it.
-        body = _loads(await request.body() or b"{}")
+        body = load_json(await request.body() or b"{}")
         token = body.get("interaction_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             return _error(400, 50035, "interaction_token is required")
@@ -339,9 +243,9 @@ class DiscordSink:
             existing = self.messages.get(self._originals.get(token, ""))
             channel_id = self._token_channel(token)
         if existing is None:
-            message = self._message(channel_id, call.json, call.files, 20)
+            message = self.objects.message(channel_id, call.json, call.files, 20)
         else:
-            message = self._edited(existing, call.json, call.files)
+            message = self.objects.edited(existing, call.json, call.files)
         self._store_answer(token, "original", message)
         self._print("edit original", token, message)
         return JSONResponse(message)
@@ -370,7 +274,7 @@ class DiscordSink:
             return invalid
         with self._changed:
             channel_id = self._token_channel(token)
-        message = self._message(channel_id, call.json, call.files, 0)
+        message = self.objects.message(channel_id, call.json, call.files, 0)
         self._store_answer(token, "followup", message)
         self._print("followup", token, message)
         return JSONResponse(message)
@@ -385,14 +289,7 @@ class DiscordSink:
         with self._changed:
             channel = self._dm_channels.get(str(recipient))
             if channel is None:
-                user = {**self.bot_user, "id": str(recipient), "username": "user", "bot": False}
-                channel = {
-                    "id": self._ids.next(),
-                    "type": 1,
-                    "last_message_id": None,
-                    "flags": 0,
-                    "recipients": [user],
-                }
+                channel = self.objects.dm_channel(self.objects.user(str(recipient), "user"))
                 self._dm_channels[str(recipient)] = channel
         return JSONResponse(channel)
 
@@ -425,7 +322,9 @@ class DiscordSink:
                 ("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
             )
             return errors.response()
-        message = self._message(channel_id, body, call.files, 0 if referenced is None else 19)
+        message = self.objects.message(
+            channel_id, body, call.files, 0 if referenced is None else 19
+        )
         if nonce is not None:
             message["nonce"] = nonce
         if referenced is not None:
@@ -450,7 +349,7 @@ class DiscordSink:
                 where = f"reply in channel {channel_id} to message {referenced['id']}"
             else:
                 where = f"message in channel {channel_id}"
-            self.echo(f"[discord] {where}\n{_render(message)}")
+            self.echo(f"[discord] {where}\n{render(message)}")
         return JSONResponse(message)
 
     def _referenced(self, channel_id: str, reference: Any) -> dict | bool | None:
@@ -475,12 +374,12 @@ class DiscordSink:
         invalid = validate_message(call.json, files=len(call.files), create=False)
         if invalid:
             return invalid
-        edited = self._edited(message, call.json, call.files)
+        edited = self.objects.edited(message, call.json, call.files)
         with self._changed:
             self.messages[edited["id"]] = edited
             self._changed.notify_all()
         if self.echo:
-            self.echo(f"[discord] edit of message {edited['id']}\n{_render(edited)}")
+            self.echo(f"[discord] edit of message {edited['id']}\n{render(edited)}")
         return JSONResponse(edited)
 
     def _get(self, call: RecordedCall, params: dict) -> Response:
@@ -510,7 +409,7 @@ class DiscordSink:
             with self._changed:
                 current = self._commands.get(guild_id, [])
                 self._commands[guild_id] = [
-                    self._command(body, guild_id, current) for body in call.json
+                    self.objects.command(body, guild_id, current) for body in call.json
                 ]
             if self.echo:
                 where = f"guild {guild_id}" if guild_id else "global"
@@ -523,78 +422,11 @@ class DiscordSink:
                 command.pop("description_localizations", None)
         return JSONResponse(commands)
 
-    # --- object builders ------------------------------------------------------------------
+    # --- state and output -----------------------------------------------------------------
 
     def _token_channel(self, token: str) -> str:
         # Caller holds the lock. One channel per interaction, as if each ran somewhere else.
-        return self._token_channels.setdefault(token, self._ids.next())
-
-    def _message(self, channel_id: str, body: dict, files: list[RecordedFile], kind: int) -> dict:
-        return {
-            "type": kind,
-            "id": self._ids.next(),
-            "channel_id": channel_id,
-            "author": self.bot_user,
-            "content": body.get("content") or "",
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "attachments": self._attachments(channel_id, body, files, []),
-            "embeds": [self._embed(e) for e in body.get("embeds") or []],
-            "components": body.get("components") or [],
-            "timestamp": _now(),
-            "edited_timestamp": None,
-            "flags": body.get("flags") or 0,
-            "pinned": False,
-            "tts": bool(body.get("tts")),
-            "webhook_id": self.application_id,
-            "application_id": self.application_id,
-        }
-
-    def _edited(self, message: dict, body: dict, files: list[RecordedFile]) -> dict:
-        # PATCH semantics: fields present replace; `attachments` lists what stays.
-        edited = dict(message)
-        if "content" in body:
-            edited["content"] = body["content"] or ""
-        if "embeds" in body:
-            edited["embeds"] = [self._embed(e) for e in body["embeds"] or []]
-        if "components" in body:
-            edited["components"] = body["components"] or []
-        if body.get("flags") is not None:
-            edited["flags"] = body["flags"]
-        edited["attachments"] = self._attachments(
-            message["channel_id"], body, files, message["attachments"]
-        )
-        edited["edited_timestamp"] = _now()
-        return edited
-
-    def _attachments(
-        self, channel_id: str, body: dict, files: list[RecordedFile], existing: list[dict]
-    ) -> list[dict]:
-        listed = body.get("attachments")
-        meta = {str(item.get("id")): item for item in listed or [] if isinstance(item, dict)}
-        if listed is None:
-            kept = list(existing)
-        else:
-            kept = [item for item in existing if item["id"] in meta]
-        for upload in files:
-            info = meta.get(_FILE_FIELD.match(upload.field).group(1), {})
-            attachment_id = self._ids.next()
-            filename = info.get("filename") or upload.filename
-            url = f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}"
-            attachment = {
-                "id": attachment_id,
-                "filename": filename,
-                "size": len(upload.content),
-                "url": url,
-                "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
-                "content_type": upload.content_type,
-            }
-            if info.get("description"):
-                attachment["description"] = info["description"]
-            kept.append(attachment)
-            self._save(attachment_id, filename, upload.content)
-        return kept
+        return self._token_channels.setdefault(token, self.objects.ids.next())
 
     def _save(self, attachment_id: str, filename: str, content: bytes) -> None:
         """Write an upload to `files_dir` as <attachment id>-<file name> and say where."""
@@ -608,42 +440,6 @@ class DiscordSink:
         if self.echo:
             self.echo(f"[discord] saved {filename} ({len(content)} bytes): {path}")
 
-    @staticmethod
-    def _embed(embed: dict) -> dict:
-        return {"type": "rich", **{k: v for k, v in embed.items() if v is not None}}
-
-    def _command(self, body: dict, guild_id: str | None, current: list[dict]) -> dict:
-        kind = body.get("type") or 1
-        previous = next(
-            (c for c in current if c["type"] == kind and c["name"] == body["name"]), None
-        )
-        permissions = body.get("default_member_permissions")
-        command = {
-            "id": previous["id"] if previous else self._ids.next(),
-            "application_id": self.application_id,
-            "version": self._ids.next(),
-            "default_member_permissions": None if permissions is None else str(permissions),
-            "type": kind,
-            "name": body["name"],
-            "name_localizations": body.get("name_localizations"),
-            "description": body.get("description") or "",
-            "description_localizations": body.get("description_localizations"),
-            "dm_permission": body.get("dm_permission", True),
-            "contexts": body.get("contexts"),
-            "integration_types": body.get("integration_types") or [0],
-            "nsfw": bool(body.get("nsfw")),
-        }
-        if body.get("options"):
-            command["options"] = json.loads(json.dumps(body["options"]))
-        if guild_id:
-            command["guild_id"] = guild_id
-            command.pop("dm_permission")
-        if previous and {k: v for k, v in previous.items() if k != "version"} == {
-            k: v for k, v in command.items() if k != "version"
-        }:
-            command["version"] = previous["version"]  # unchanged commands keep their version
-        return command
-
     def _store_answer(self, token: str, kind: str, message: dict) -> None:
         with self._changed:
             self.messages[message["id"]] = message
@@ -656,36 +452,8 @@ class DiscordSink:
         if self.echo:
             private = " (ephemeral)" if message["flags"] & 64 else ""
             self.echo(
-                f"[discord] {what} of interaction {token_label(token)}{private}\n{_render(message)}"
+                f"[discord] {what} of interaction {token_label(token)}{private}\n{render(message)}"
             )
-
-
-def _render(message: dict) -> str:
-    """A message as a person reads it in a terminal."""
-    lines = [message["content"]] if message["content"] else []
-    for embed in message["embeds"]:
-        author = (embed.get("author") or {}).get("name")
-        head = " | ".join(part for part in (author, embed.get("title")) if part)
-        lines.append(f"[embed{': ' + head if head else ''}]")
-        if embed.get("description"):
-            lines.append(embed["description"])
-        for item in embed.get("fields") or []:
-            lines.append(f"  {item.get('name')}: {item.get('value')}")
-        if (embed.get("footer") or {}).get("text"):
-            lines.append(f"  — {embed['footer']['text']}")
-    for attachment in message["attachments"]:
-        lines.append(
-            f"[file: {attachment['filename']}, {attachment.get('content_type') or 'unknown type'},"
-            f" {attachment['size']} bytes]"
-        )
-    return "\n".join("  " + line for line in "\n".join(lines).splitlines()) or "  (empty)"
-
-
-def _loads(raw: str | bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ValueError("The request body contains invalid JSON.") from None
 
 
 def fetch_interaction_messages(

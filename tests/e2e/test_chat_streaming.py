@@ -62,8 +62,10 @@ def test_each_provider_streams_into_paced_edits_then_the_final_answer(streaming,
         assert shown(call).endswith(CURSOR)
         assert ANSWER.startswith(shown(call).removesuffix(CURSOR))
     assert [len(shown(c)) for c in progressive] == sorted({len(shown(c)) for c in progressive})
-    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(edits)]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(progressive)]
     assert min(gaps) >= streamed_answer.MIN_EDIT_INTERVAL * 0.95
+    # The final edit goes at once: the worker does not wait out the second after the last one.
+    assert final.at - progressive[-1].at < streamed_answer.MIN_EDIT_INTERVAL
     assert shown(final) == ANSWER  # the final content, once, without the cursor
     assert [c.line.split()[0] for c in chat.calls(payload["token"])] == ["PATCH"] * len(edits)
     # Usage once, from the stream's final usage; history holds the whole answer.

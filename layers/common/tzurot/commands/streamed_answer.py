@@ -11,8 +11,12 @@ tzurot.commands.channel_reply) is edited with the text so far.
   text.
 - Any other Discord failure stops the progressive edits (the stream is still read); the final
   answer goes out as usual, through the normal client and its failure policy.
-- The final content, splits and attachments are sent by tzurot.commands.replies as before,
-  and edits replace, so an answer streamed again after a redelivery never shows twice.
+- The final content, splits and attachments are sent by tzurot.commands.replies as before, at
+  once when the stream ends: the worker does not sit out the rest of the second after the last
+  progressive edit (a worker-second per answer), since Discord's buckets allow a few calls per
+  window; only a 429 a progressive edit got is waited out first, and the normal client waits
+  out one on the final edit. Edits replace, so an answer streamed again after a redelivery never
+  shows twice.
 
 `streamResponse: false` in a config's advanced parameters turns this off.
 """
@@ -59,6 +63,7 @@ class ProgressiveAnswer:
         self.personality = personality
         self.clock = clock
         self.sleep = sleep
+        self.limited_until = 0.0  # Discord's retry_after of the last 429, as a clock time
         self.next_edit = 0.0
         self.edits = 0
         self.stopped = False
@@ -77,7 +82,7 @@ class ProgressiveAnswer:
             self.surface.first(payload, client=self.client)
         except DiscordRateLimited as exc:
             log.info("streamed edit rate limited", extra={"retry_after": exc.retry_after})
-            self.next_edit = now + exc.retry_after
+            self.next_edit = self.limited_until = now + exc.retry_after
             return
         except DiscordError as exc:
             log.warning("streamed edits stopped", extra={"error": type(exc).__name__})
@@ -87,10 +92,10 @@ class ProgressiveAnswer:
         self.edits += 1
         self.next_edit = self.clock() + MIN_EDIT_INTERVAL
 
-    def settle(self) -> None:
-        """Wait out the interval after the last edit, so the final one keeps the pace too."""
-        if self.edits:
-            self.sleep(max(self.next_edit - self.clock(), 0.0))
+    def wait_out_rate_limit(self) -> None:
+        """Before the final content: sit out a 429 Discord gave a progressive edit (only then:
+        otherwise the final edit goes at once)."""
+        self.sleep(max(self.limited_until - self.clock(), 0.0))
 
 
 def generate(
@@ -107,5 +112,5 @@ def generate(
         return provider.chat(api_key, request)
     progress = ProgressiveAnswer(surface, personality)
     result = provider.chat_stream(api_key, request, progress)
-    progress.settle()
+    progress.wait_out_rate_limit()
     return result

@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from tzurot.discord import permissions  # noqa: E402
+
 GUEST_KEY = "sk-or-v1-benchGuestKey0123456789abcdefghij"
 TOKENS = 40
 TOKEN_DELAY = 0.1  # 40 tokens over 4 seconds
@@ -60,7 +62,7 @@ def throwaway_database() -> tuple[str, str]:
 
 CHANNEL = "100000000000000002"  # the simulator's default channel
 # A server that installed the app, where its bot may view, send, embed and read the history.
-REPLY_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16))
+REPLY_PERMISSIONS = str(permissions.REPLY | permissions.SEND_MESSAGES)
 
 
 def one_answer(url: str, key, sink, fake, stream: bool = True, reply: bool = False):
@@ -79,12 +81,7 @@ def one_answer(url: str, key, sink, fake, stream: bool = True, reply: bool = Fal
             app_permissions=REPLY_PERMISSIONS,
         )
         target = sink.add_message(CHANNEL, "what do you make of this?")
-        data = {
-            "name": "Reply as last personality",
-            "type": 3,
-            "target_id": target["id"],
-            "resolved": {"messages": {target["id"]: target}},
-        }
+        data = simulator.message_command_data("Reply as last personality", target)
         payload = simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
     else:
         payload = simulator.interaction(

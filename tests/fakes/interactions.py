@@ -54,13 +54,7 @@ def autocomplete(name: str, *args: str, who: simulator.Identity = GUILD) -> dict
 
 def message_command(name: str, message: dict, who: simulator.Identity = GUILD) -> dict:
     """A message command (data.type 3) on `message`, carried in `resolved.messages`."""
-    data = {
-        "id": "800000000000000008",
-        "name": name,
-        "type": 3,
-        "target_id": message["id"],
-        "resolved": {"messages": {message["id"]: message}},
-    }
+    data = simulator.message_command_data(name, message)
     return simulator.interaction(simulator.APPLICATION_COMMAND, who, data)
 
 

@@ -166,6 +166,19 @@ def command_data(
     return data
 
 
+def message_command_data(name: str, message: dict[str, Any]) -> dict[str, Any]:
+    """`data` of a message command (type 3, right-click a message → Apps) on `message`, a
+    Discord message object: Discord names it in `target_id` and carries it in
+    `resolved.messages`."""
+    return {
+        "id": snowflake(),
+        "name": name,
+        "type": definitions.MESSAGE_COMMAND,
+        "target_id": message["id"],
+        "resolved": {"messages": {message["id"]: message}},
+    }
+
+
 def modal_data(custom_id: str, fields: dict[str, str], *, check: bool = True) -> dict[str, Any]:
     """`data` of a modal submit, in the label layout Discord uses for label-wrapped inputs.
 

@@ -145,8 +145,11 @@ def read_last_personality(conn, discord_id: str, keep: AskTarget | None = None) 
     if keep is None:
         row = conn.execute(_LAST_PERSONALITY, {"discord_id": discord_id}).fetchone()
     else:
-        params = {"discord_id": discord_id, "message_id": keep.message_id}
-        params["images"] = keep.images_json
+        params = {
+            "discord_id": discord_id,
+            "message_id": keep.message_id,
+            "images": keep.images_json,
+        }
         row = conn.execute(_KEEP_ASK_TARGET + _LAST_PERSONALITY, params).fetchone()
     return row[0] if row else None
 
